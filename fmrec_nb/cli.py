@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/cli.html.md"""
 
 # %% ../nbs/02b_cli.ipynb #8436e678
 from __future__ import annotations
-import json, math, sys, time
+import importlib, json, math, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,7 +21,8 @@ from . import train as _train
 from .train import evaluate_model, fit, save_model, tune_ease
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'MODELS', 'ModelSpec', 'register_model', 'model_options', 'train_main', 'fmrec_train']
+__all__ = ['FIT_OPTIONS', 'MODELS', 'ModelSpec', 'register_model', 'register_chapter_models', 'model_options', 'train_main',
+           'fmrec_train']
 
 # %% ../nbs/02b_cli.ipynb #8325ae6f
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -51,6 +52,19 @@ register_model('mf', lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], o['l
                dict(factors=64, loss='bpr', reg=3e-3, **_FIT_DEFAULTS), help='matrix factorisation, BPR or BCE')
 register_model('lmf', lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **_FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
+
+# %% ../nbs/02b_cli.ipynb #2d929c50
+def register_chapter_models(module: str, with_fit_defaults: bool = True):
+    "Register the `CLI_MODELS` of `module` (e.g. 'fmrec_nb.fm'), if that module exists."
+    try: mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name != module: raise
+        return
+    for name, (build, defaults, help) in getattr(mod, 'CLI_MODELS', {}).items():
+        register_model(name, build, {**defaults, **_FIT_DEFAULTS} if with_fit_defaults else dict(defaults), help=help)
+
+register_chapter_models('fmrec_nb.fm')
+register_chapter_models('fmrec_nb.convfm', with_fit_defaults=False)
 
 # %% ../nbs/02b_cli.ipynb #81c773f2
 _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (int, lambda v: v >= 1, 'a positive integer'),
