@@ -4,7 +4,9 @@ On seeded synthetic data (`fmrec_nb.data.synthetic_dataset`: 31,360 users x 6,80
 genre/director/writer/year fields), for MF, FM, LFM and DeepFM (all side fields, 64 factors, the command line's
 training settings: 4 sampled negatives per positive, the automatic batch size), times in one process:
   1. training: `fmrec_nb.train.fit` for one epoch over a random sample of `--batches` batches (after a warm-up
-     of two batches), extrapolated to a full epoch (n_interactions / batch size batches);
+     of two batches), extrapolated to a full epoch (n_interactions / batch size batches), eager and with the loss
+     compiled by `torch.compile` (what `fit` does by default on a million interactions or more; compilation is
+     done in the warm-up and not counted);
   2. full top-10: `model.recommend(seen=all interactions, k=10)` for every user: MF, FM and LFM through their
      factors (one matrix product per block), DeepFM exactly, block by block over all items, and two-stage
      (its FM part's top `--candidates` items re-ranked by the full model).
@@ -28,15 +30,16 @@ def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
 
-def time_epoch(model, ds, batches, batch_size, n_neg, dev, seed=0):
+def time_epoch(model, ds, batches, batch_size, n_neg, dev, compile=False, seed=0):
     "Seconds of one full epoch of `fit`, extrapolated from `batches` batches of a random sample of the interactions."
     rng = np.random.default_rng(seed)
-    n = min(batches * batch_size, ds.n_interactions)
+    n = min(batches, ds.n_interactions // batch_size) * batch_size                 # whole batches: one shape to compile
     warm = ds.subset(np.sort(rng.choice(ds.n_interactions, 2 * batch_size, replace=False)))
-    fit(model, warm, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False)
+    fit(model, warm, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, compile=compile)
     part = ds.subset(np.sort(rng.choice(ds.n_interactions, n, replace=False)))
     sync(dev)
-    h = fit(model, part, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, seed=seed + 1)
+    h = fit(model, part, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, seed=seed + 1,
+            compile=compile)
     sync(dev)
     return h.rows[0]['seconds'] * ds.n_interactions / n, math.ceil(n / batch_size)
 
@@ -70,21 +73,23 @@ def main():
     res = {}
     for name, make in models.items():
         m = make().to(dev)
-        epoch, n_b = time_epoch(m, ds, a.batches, bs, a.n_neg, dev, a.seed)
+        epoch, n_b = time_epoch(m, ds, a.batches, bs, a.n_neg, dev, False, a.seed)
+        epoch_c, _ = time_epoch(m, ds, a.batches, bs, a.n_neg, dev, True, a.seed)
         m.eval()
         with torch.no_grad():
             t_top, _ = time_topk(lambda: m.recommend(ds, 10, device=dev), dev)
-            row = {'epoch_s': epoch, 'timed_batches': n_b, 'top10_s': t_top}
+            row = {'epoch_s': epoch, 'epoch_compiled_s': epoch_c, 'timed_batches': n_b, 'top10_s': t_top}
             if name == 'DeepFM':
                 row['top10_two_stage_s'] = time_topk(lambda: m.recommend(ds, 10, device=dev, candidates=a.candidates), dev)[0]
         res[name] = row
         print(f"  {name}: {row}", flush=True)
     mf = res['MF']
-    print(f"\n{'model':8s} {'epoch (s)':>10s} {'× MF':>6s} {'top-10 all users (s)':>21s} {'× MF':>7s}")
+    print(f"\n{'model':8s} {'epoch, eager (s)':>17s} {'× MF':>6s} {'epoch, compiled (s)':>20s} {'× MF':>6s} {'top-10 all users (s)':>21s} {'× MF':>7s}")
     for name, r in res.items():
-        print(f"{name:8s} {r['epoch_s']:10.1f} {r['epoch_s'] / mf['epoch_s']:6.1f} {r['top10_s']:21.2f} {r['top10_s'] / mf['top10_s']:7.1f}")
+        print(f"{name:8s} {r['epoch_s']:17.1f} {r['epoch_s'] / mf['epoch_s']:6.1f} {r['epoch_compiled_s']:20.1f} "
+              f"{r['epoch_compiled_s'] / mf['epoch_compiled_s']:6.1f} {r['top10_s']:21.2f} {r['top10_s'] / mf['top10_s']:7.1f}")
     d = res['DeepFM']
-    print(f"{'DeepFM, two-stage (' + str(a.candidates) + ' FM-part candidates)':46s} {d['top10_two_stage_s']:8.2f} {d['top10_two_stage_s'] / mf['top10_s']:7.1f}")
+    print(f"{'DeepFM, two-stage (' + str(a.candidates) + ' FM-part candidates)':60s} {d['top10_two_stage_s']:21.2f} {d['top10_two_stage_s'] / mf['top10_s']:7.1f}")
     print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
                       'n_interactions': ds.n_interactions, 'batch_size': bs, 'n_neg': a.n_neg, 'models': res}))
 

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 from fastcore.script import anno_parser
-from .data import FmrecError, _write_atomic, load_dataset
+from .data import Dataset, FmrecError, _write_atomic, load_dataset
 from .split import split_like_leaderboard
 from .metrics import write_submission
 from .mf import EASE, LMF, MF, Popularity, recommend
@@ -21,8 +21,8 @@ from . import train as _train
 from .train import evaluate_model, fit, save_model, tune_ease
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'MODELS', 'ModelSpec', 'register_model', 'register_chapter_models', 'model_options', 'train_main',
-           'fmrec_train']
+__all__ = ['FIT_OPTIONS', 'MODELS', 'ModelSpec', 'register_model', 'register_chapter_models', 'model_options', 'train_validated',
+           'train_main', 'fmrec_train']
 
 # %% ../nbs/02b_cli.ipynb #54f9817f
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -111,7 +111,49 @@ def _check_out(path, flag: str, suffix: str = None) -> Path:
     if p.is_dir(): raise FmrecError(f"{flag} {path}: is a folder")
     return p
 
-# %% ../nbs/02b_cli.ipynb #773713b9
+# %% ../nbs/02b_cli.ipynb #7356e063
+def _check_seed_threads(seed, threads):
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0: raise FmrecError(f"--seed must be an integer >= 0, got {seed!r}")
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1: raise FmrecError(f"--threads must be a positive integer, got {threads!r}")
+
+def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
+                    refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
+    "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
+    t_start, quiet = time.perf_counter(), say is None
+    say = say or (lambda *a: None)
+    opts = model_options(model, dict(options or {}))
+    _check_seed_threads(seed, threads)
+    dev = device if isinstance(device, torch.device) else _check_device(device)
+    spec, build_opts = MODELS[model], {**opts, 'seed': seed}
+    fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
+    train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
+    say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
+    if model == 'ease' and opts['lam'] is None:
+        m, table = tune_ease(train, valid, device=dev)
+        opts['lam'] = build_opts['lam'] = m.lam
+        say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
+        best, best_epoch, history = evaluate_model(m, train, valid, device=dev), 1, []
+    else:
+        m = spec.build(train, build_opts)
+        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, **fit_kw)
+        best, best_epoch, history = hist.best, hist.best_epoch, hist.rows
+    say(f"validation recall@10 {best['recall@10']:.4f}, ndcg@10 {best['ndcg@10']:.4f}" + (f" (epoch {best_epoch})" if spec.trains else ''))
+    if refit:
+        m = spec.build(ds, build_opts)
+        if spec.trains:
+            say(f"refit on all {ds.n_interactions:,} interactions for {best_epoch} epochs")
+            _train.refit(m, ds, best_epoch, seed=seed, device=dev, threads=threads,
+                         **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
+        else: m.fit(ds)
+    report = {'model': model, 'valid': {k: float(v) for k, v in best.items() if '@' in k or k == 'coverage'},
+              'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
+              'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': dict(split or {})},
+              'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],
+              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions}
+    return m, report
+
+
+# %% ../nbs/02b_cli.ipynb #670d60e6
 def train_main(
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
     model: str = 'mf',              # pop, ease, mf, lmf (and fm, lfm, deepfm, cfm where those chapters are present)
@@ -138,53 +180,31 @@ def train_main(
 ) -> dict:
     "Train MODEL on DATA, validate on a leaderboard-like split, refit on everything and write a submission."
     t_start = time.perf_counter()
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
-    opts = model_options(model, dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                                     loss=loss, alpha=alpha, sampling=sampling, patience=patience, lam=lam))
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0: raise FmrecError(f"--seed must be an integer >= 0, got {seed!r}")
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1: raise FmrecError(f"--threads must be a positive integer, got {threads!r}")
+    say = None if quiet else (lambda *a: print(*a, flush=True))
+    given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
+                 loss=loss, alpha=alpha, sampling=sampling, patience=patience, lam=lam)
+    model_options(model, given)                                           # every check that needs no data, first
+    _check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),
                                   ('n_random', _count_or_fraction(valid_random, '--valid-random'))) if v is not None}
     dev = _check_device(device)
     out = _check_out(submission, '--submission', '.csv')
     report_path = out.with_suffix('.json')
     save_path = _check_out(save, '--save') if save else None
-    spec, build_opts = MODELS[model], {**opts, 'seed': seed}
-    fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
 
     ds = load_dataset(data)
-    say(f"{ds}")
-    train, valid = split_like_leaderboard(ds, seed=seed, **split_kw)
-    say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
-    if model == 'ease' and opts['lam'] is None:
-        m, table = tune_ease(train, valid, device=dev)
-        opts['lam'] = build_opts['lam'] = m.lam
-        say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
-        best, best_epoch, history = evaluate_model(m, train, valid, device=dev), 1, []
-    else:
-        m = spec.build(train, build_opts)
-        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, **fit_kw)
-        best, best_epoch, history = hist.best, hist.best_epoch, hist.rows
-    say(f"validation recall@10 {best['recall@10']:.4f}, ndcg@10 {best['ndcg@10']:.4f}" + (f" (epoch {best_epoch})" if spec.trains else ''))
-    if refit:
-        m = spec.build(ds, build_opts)
-        if spec.trains:
-            say(f"refit on all {ds.n_interactions:,} interactions for {best_epoch} epochs")
-            _train.refit(m, ds, best_epoch, seed=seed, device=dev, threads=threads,
-                         **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
-        else: m.fit(ds)
+    if say: say(f"{ds}")
+    m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say)
     recs = recommend(m, ds, 10, device=dev)
     seconds = time.perf_counter() - t_start
-    report = {'model': model, 'data': str(data), 'valid': {k: float(v) for k, v in best.items() if '@' in k or k == 'coverage'},
-              'epochs': best_epoch if spec.trains else None, 'seconds': round(seconds, 2), 'refit': refit,
-              'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': split_kw, 'data': str(data)},
-              'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],
-              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions}
+    report = {**report, 'data': str(data), 'seconds': round(seconds, 2), 'fit_seconds': report['seconds'],
+              'config': {**report['config'], 'data': str(data)}}
     write_submission(recs, ds, out)
     _write_atomic(report_path, lambda p: Path(p).write_text(json.dumps(report, indent=1)))
     if save_path: save_model(m, save_path, ds, report=json.dumps(report))
-    say(f"wrote {out} and {report_path.name} in {seconds:.1f} s")
+    if say: say(f"wrote {out} and {report_path.name} in {seconds:.1f} s")
     return report
+
 
 # %% ../nbs/02b_cli.ipynb #6e788d24
 def _fail(msg: str, code: int = 2):

@@ -128,7 +128,7 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
     finally: torch.set_num_threads(prev)
 
 def _compiled_loss(model, compile):
-    "`model.loss`, through `torch.compile` when `compile` (None: when the training set has at least a million rows)."
+    "`model.loss`, through `torch.compile` when `compile` (None: from a million rows, unless the model opts out)."
     return torch.compile(model.loss, dynamic=False) if compile else model.loss
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
@@ -151,7 +151,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     bs = min(batch_size or auto_batch_size(len(U)), len(U))
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    loss_fn = _compiled_loss(model, len(U) >= 1_000_000 if compile is None else compile)
+    loss_fn = _compiled_loss(model, len(U) >= 1_000_000 and getattr(model, 'compile_by_default', True) if compile is None else compile)
     best, best_state, bad = -math.inf, None, 0
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
