@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .data import Dataset, FmrecError, SideField
 from .topk import topk_for_users, topk_from_candidates, topk_from_factors
+from .mf import ConfidenceWeighted
 
 # %% auto #0
 __all__ = ['CLI_MODELS', 'pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'fm_side', 'field_vectors', 'FieldFM', 'FM',
@@ -162,19 +163,11 @@ class FM(FieldFM):
         return topk_from_factors(self.user_vectors(), self.item_vectors(), seen, k, users=users, device=device)
 
 # %% ../nbs/03_fm.ipynb #aef1f43f
-class LFM(FM):
-    "Logistic FM: σ(FM score) in the logistic-MF objective, positives weighted 1 + α·r, sampled negatives, L2."
+class LFM(ConfidenceWeighted, FM):
+    "Logistic FM: σ(FM score) in the logistic-MF objective (LMF's `ConfidenceWeighted` loss), sampled negatives, L2."
     def __init__(self, train: Dataset, dim: int = 64, alpha: float = 1.0, use_ratings: bool = False, **kw):
         super().__init__(train, dim, loss='bce', **kw)
-        if not alpha >= 0: raise FmrecError(f"LFM: alpha must be >= 0, got {alpha!r}")
-        self.alpha, self.use_ratings = float(alpha), use_ratings
-    def loss(self, users, pos, neg, r: torch.Tensor = None) -> torch.Tensor:
-        "BCE with positives weighted by the confidence 1 + α·r (r = 1 when not given), negatives weighted 1, plus L2."
-        c = 1 + self.alpha * (torch.ones(len(pos), device=pos.device) if r is None else r)
-        return super().loss(users, pos, neg, weight=c)
-    def config(self) -> dict:
-        cfg = super().config(); del cfg['loss']
-        return {**cfg, 'alpha': self.alpha, 'use_ratings': self.use_ratings}
+        self.set_confidence(alpha, use_ratings)
 
 # %% ../nbs/03_fm.ipynb #2ce90b8c
 class DeepFM(FieldFM):

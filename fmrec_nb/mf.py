@@ -15,7 +15,7 @@ from .data import Dataset, FmrecError
 from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
-__all__ = ['recommend', 'interaction_matrix', 'Popularity', 'gram_matrix', 'EASE', 'MF', 'LMF']
+__all__ = ['recommend', 'interaction_matrix', 'Popularity', 'gram_matrix', 'EASE', 'MF', 'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/02_mf.ipynb #7c8e6636
 def recommend(model, seen, k: int = 10, users=None, device='auto') -> torch.Tensor:
@@ -160,12 +160,11 @@ class MF(nn.Module):
                     reg=self.reg, init_std=self.init_std, seed=self.seed)
 
 # %% ../nbs/02_mf.ipynb #1c0d86a3
-class LMF(MF):
-    "Logistic MF (Johnson, 2014): P(u, i) = σ(x_u·y_i + β_u + β_i), positives weighted 1 + α·r, sampled negatives, L2."
-    def __init__(self, n_users: int, n_items: int, factors: int = 64, alpha: float = 1.0, reg: float = 3e-3,
-                 init_std: float = 0.01, seed: int = 0, use_ratings: bool = False):
-        super().__init__(n_users, n_items, factors, 'bce', reg, init_std, seed)
-        if not alpha >= 0: raise FmrecError(f"LMF: alpha must be >= 0, got {alpha!r}")
+class ConfidenceWeighted:
+    "Mixin for a BCE model (LMF, and FM's LFM): positives weighted by the confidence 1 + α·r, `alpha` in its config."
+    def set_confidence(self, alpha: float, use_ratings: bool):
+        "Check and keep α, and whether r is the rating."
+        if not alpha >= 0: raise FmrecError(f"{type(self).__name__}: alpha must be >= 0, got {alpha!r}")
         self.alpha, self.use_ratings = float(alpha), use_ratings
 
     def loss(self, users, pos, neg, r: torch.Tensor = None) -> torch.Tensor:
@@ -175,3 +174,10 @@ class LMF(MF):
     def config(self) -> dict:
         cfg = super().config(); del cfg['loss']
         return {**cfg, 'alpha': self.alpha, 'use_ratings': self.use_ratings}
+
+class LMF(ConfidenceWeighted, MF):
+    "Logistic MF (Johnson, 2014): P(u, i) = σ(x_u·y_i + β_u + β_i), positives weighted 1 + α·r, sampled negatives, L2."
+    def __init__(self, n_users: int, n_items: int, factors: int = 64, alpha: float = 1.0, reg: float = 3e-3,
+                 init_std: float = 0.01, seed: int = 0, use_ratings: bool = False):
+        super().__init__(n_users, n_items, factors, 'bce', reg, init_std, seed)
+        self.set_confidence(alpha, use_ratings)

@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/results.html.md"""
 
 # %% ../nbs/07_results.ipynb #3de5935b
 from __future__ import annotations
-import json, time
+import contextlib, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -15,11 +15,11 @@ from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
 from .metrics import evaluate
 from .mf import recommend
-from .sweep import append_log
+from .sweep import append_log, read_records
 from . import cli
 
 # %% auto #0
-__all__ = ['PEERS', 'ImplicitPeer', 'register_peers', 'hidden_split', 'leaderboard_run', 'read_runs', 'scoreboard',
+__all__ = ['PEERS', 'ImplicitPeer', 'register_peers', 'hidden_split', 'leaderboard_run', 'logged_runs', 'scoreboard',
            'summarize_runs', 'headline_table', 'plot_scoreboard']
 
 # %% ../nbs/07_results.ipynb #8a3516db
@@ -39,10 +39,9 @@ class ImplicitPeer:
         X = sp.csr_matrix((np.ones(train.n_interactions, np.float32), (train.users, train.items)), shape=(train.n_users, train.n_items))
         kw = dict(factors=self.factors, random_state=self.seed, num_threads=1)
         if self.iterations: kw['iterations'] = self.iterations
-        try:
-            from threadpoolctl import threadpool_limits
-            with threadpool_limits(1): self.model = cls(**kw); self.model.fit(X, show_progress=False)
-        except ModuleNotFoundError: self.model = cls(**kw); self.model.fit(X, show_progress=False)
+        try: from threadpoolctl import threadpool_limits; limits = threadpool_limits(1)   # BLAS on one thread too
+        except ModuleNotFoundError: limits = contextlib.nullcontext()
+        with limits: self.model = cls(**kw); self.model.fit(X, show_progress=False)
         self.n_users, self.n_items = train.n_users, train.n_items
         return self
 
@@ -82,27 +81,20 @@ def leaderboard_run(ds: Dataset, model: str, options: dict = None, seed: int = 0
             'epochs': rep['epochs'], 'fit_s': t1 - t0, 'top10_s': t2 - t1}
 
 # %% ../nbs/07_results.ipynb #f30293c5
-def read_runs(log) -> list[dict]:
-    "The runs recorded in a scoreboard log (a torn last line is skipped)."
-    if log is None or not Path(log).exists(): return []
-    out = []
-    for line in Path(log).read_text().splitlines():
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError: continue
-    return out
-
 def _key(data, label, seed, model, options): return (data, label, int(seed), model, json.dumps(options or {}, sort_keys=True))
+
+def logged_runs(log) -> dict:
+    "The runs of a scoreboard log (`sweep.read_records`) by (data, label, seed, model, options); empty without a log."
+    return {} if log is None else {_key(r['data'], r['label'], r['seed'], r['model'], r['options']): r for r in read_records(log)}
 
 def scoreboard(datasets: dict, models: dict, seeds=(0,), log=None, say=print, **run_kw) -> pd.DataFrame:
     "`leaderboard_run` of each `models` entry (label: (model, options)) on each of `datasets` for each seed, logged."
-    done = {_key(r['data'], r['label'], r['seed'], r['model'], r['options']): r for r in read_runs(log)}
-    rows = []
+    done, rows = {}, []
     for seed in seeds:
         for data, ds in datasets.items():
             for label, (model, options) in models.items():
                 key = _key(data, label, seed, model, options)
-                if key not in done and log is not None:                 # another process may have run it meanwhile
-                    done.update({_key(r['data'], r['label'], r['seed'], r['model'], r['options']): r for r in read_runs(log)})
+                if key not in done: done.update(logged_runs(log))      # read the log: another process may have run it
                 if key not in done:
                     t = time.perf_counter()
                     done[key] = {'data': data, 'label': label, 'seed': int(seed), 'model': model, 'options': options or {},

@@ -16,8 +16,8 @@ from .train import fit
 from . import cli
 
 # %% auto #0
-__all__ = ['SPACES', 'distributions', 'read_log', 'append_log', 'run_trial', 'sweep', 'trials_table', 'best_command',
-           'plot_sweep', 'fmrec_sweep', 'main']
+__all__ = ['SPACES', 'distributions', 'read_records', 'read_log', 'append_log', 'run_trial', 'sweep', 'trials_table',
+           'best_command', 'plot_sweep', 'fmrec_sweep', 'main']
 
 # %% ../nbs/06_sweep.ipynb #f8ae2e10
 SPACES = {
@@ -46,14 +46,19 @@ def distributions(space: dict) -> dict:
     return out
 
 # %% ../nbs/06_sweep.ipynb #798a96e0
+def read_records(path) -> list[dict]:
+    "The JSON records of a JSON-lines log, oldest first (none when it does not exist; a torn line is skipped)."
+    path, out = Path(path), []
+    if not path.exists(): return out
+    for line in path.read_text().splitlines():
+        try: out.append(json.loads(line))
+        except json.JSONDecodeError: continue
+    return out
+
 def read_log(path) -> tuple[dict, list]:
     "The header and the finished trials of a sweep log (a torn last line is skipped)."
-    path = Path(path)
-    if not path.exists(): return None, []
     header, trials = None, []
-    for line in path.read_text().splitlines():
-        try: rec = json.loads(line)
-        except json.JSONDecodeError: continue
+    for rec in read_records(path):
         if 'header' in rec: header = rec['header']
         elif 'trial' in rec: trials.append(rec)
     return header, trials
