@@ -6,8 +6,8 @@ Docs: https://fmrec.github.io/fmrec/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c11be6be
 from __future__ import annotations
-import hashlib, io, os, re, shutil, tempfile, time, urllib.request, warnings, zipfile
-from dataclasses import dataclass, field
+import hashlib, io, os, re, shutil, tempfile, urllib.request, warnings, zipfile
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -16,7 +16,8 @@ import pandas as pd
 __all__ = ['PAD', 'RARE', 'SIDE_TABLES', 'REGISTRY', 'FmrecError', 'SideField', 'side_field', 'year_bucket', 'Dataset',
            'integer_column', 'time_column', 'interactions_dataset', 'read_table', 'require_columns', 'title_year',
            'read_competition', 'age_band', 'read_movielens', 'embedded_dir', 'sha256_file', 'cache_dir',
-           'fetch_dataset', 'load_dataset', 'write_ratings', 'to_competition', 'with_side_tables', 'synthetic_dataset']
+           'fetch_dataset', 'load_dataset', 'write_atomic', 'write_ratings', 'to_competition', 'with_side_tables',
+           'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb #f2f8ce2b
 class FmrecError(ValueError):
@@ -416,13 +417,18 @@ def load_dataset(name_or_path='ml-latest-small', min_rating: float = None, min_c
     return read_movielens(p, min_rating, min_count)
 
 # %% ../nbs/00_data.ipynb #18048cee
-def _write_atomic(path: Path, write):
-    "Call `write(tmp_path)` then rename onto `path`, so a failure never leaves a half-written file."
+def _umask() -> int:
+    mask = os.umask(0); os.umask(mask)
+    return mask
+
+def write_atomic(path: Path, write):
+    "Call `write(tmp_path)` then rename onto `path` (mode 0666 less the umask): a failure never leaves a half-written file."
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes it 0600: give it the mode `open` would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
@@ -433,7 +439,7 @@ def write_ratings(ds: Dataset, path):
     o = ds.order()
     o = o[np.argsort(rank[ds.users[o]], kind='stable')]
     ratings = pd.DataFrame({'user': ds.user_ids[ds.users[o]], 'item': ds.item_ids[ds.items[o]], 'time': ds.times[o]})
-    _write_atomic(path, lambda p: ratings.to_csv(p, index=False))
+    write_atomic(path, lambda p: ratings.to_csv(p, index=False))
 
 def to_competition(ds: Dataset, folder) -> Path:
     "Write `ds` as a competition folder: `train_ratings.csv` plus one `.tsv` per item side field (and titles)."
@@ -445,10 +451,10 @@ def to_competition(ds: Dataset, folder) -> Path:
         if fname == 'year': vals = np.array([v.split('-')[0] if v != RARE else v for v in vals], dtype=object)
         t = pd.DataFrame({'item': ds.item_ids[rows], fname: vals})
         out = SIDE_TABLES.get(fname, f'{fname}s.tsv')
-        _write_atomic(folder / out, lambda p, t=t: t.to_csv(p, sep='\t', index=False))
+        write_atomic(folder / out, lambda p, t=t: t.to_csv(p, sep='\t', index=False))
     if ds.item_titles is not None:
         t = pd.DataFrame({'item': ds.item_ids, 'title': ds.item_titles})
-        _write_atomic(folder / 'titles.tsv', lambda p: t.to_csv(p, sep='\t', index=False))
+        write_atomic(folder / 'titles.tsv', lambda p: t.to_csv(p, sep='\t', index=False))
     return folder
 
 # %% ../nbs/00_data.ipynb #583f98e1

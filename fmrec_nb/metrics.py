@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .data import Dataset, FmrecError, _Source, _write_atomic, integer_column, read_table, require_columns
+from .data import Dataset, FmrecError, _Source, write_atomic, integer_column, read_table
 
 # %% auto #0
 __all__ = ['first_slots', 'hit_matrix', 'recall_at_k', 'ndcg_at_k', 'hit_rate_at_k', 'coverage', 'evaluate', 'check_submission',
@@ -127,7 +127,7 @@ def write_submission(recs, ds: Dataset, path, k: int = 10) -> Path:
     if not path.parent.is_dir(): raise FmrecError(f"{path}: folder {path.parent} does not exist")
     users = ds.user_order                                     # the training file's order of first appearance
     df = pd.DataFrame({'user': np.repeat(ds.user_ids[users], k), 'item': ds.item_ids[r[users].ravel()]})
-    _write_atomic(path, lambda p: df.to_csv(p, index=False))
+    write_atomic(path, lambda p: df.to_csv(p, index=False))
     return path
 
 # %% ../nbs/01a_metrics.ipynb #8bae201d
