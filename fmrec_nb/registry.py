@@ -74,7 +74,7 @@ def build_cfm(train: Dataset, o: dict, fm_epochs: int = 10, budget_s: float = 30
     "`fmrec-train --model cfm`: fit an FM on `train`, start a CFM from it, pick exact or two-stage ranking by `scoring_plan`."
     t = time.perf_counter()
     fm = FM(train, o['factors'], reg=o['reg'], seed=o['seed'])
-    fit(fm, train, None, epochs=fm_epochs, lr=0.01, n_neg=4, seed=o['seed'])
+    fit(fm, train, None, epochs=fm_epochs, lr=0.01, n_neg=4, seed=o['seed'], threads=o.get('threads', 1))
     m = CFM.from_fm(fm, train).to(resolve_device('auto'))
     plan = scoring_plan(m, train.n_users, train.n_items, budget_s, R)
     if plan['mode'] == 'two-stage': m.candidates = m.propose(train, plan['R'])
@@ -166,7 +166,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     opts = model_options(model, dict(options or {}))
     check_seed_threads(seed, threads)
     dev = device if isinstance(device, torch.device) else check_device(device)
-    spec, build_opts = MODELS[model], {**opts, 'seed': seed}
+    spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
