@@ -33,6 +33,10 @@ def _check_out(path, flag: str, suffix: str = None) -> Path:
     if p.is_dir(): raise FmrecError(f"{flag} {path}: is a folder")
     return p
 
+def _min_train(v):
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0): raise FmrecError(f"--min-train must be an integer >= 0, got {v!r}")
+    return v
+
 # %% ../nbs/10_cli.ipynb #670d60e6
 def train_main(
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
@@ -43,6 +47,7 @@ def train_main(
     device: str = 'auto',           # auto (CUDA when present), cpu, cuda
     valid_last: str = None,         # held out per user for validation: the last N (or fraction) (default 0.01)
     valid_random: str = None,       # ... plus N (or fraction) random earlier interactions (default 0.01)
+    min_train: int = None,          # at least this many interactions of each user stay in training (default 5; lower for short histories)
     refit: bool = True,             # (with --no-refit) submit the model trained on the split, without retraining on everything
     factors: int = None,            # embedding size (every model but pop and ease)
     lr: float = None,               # trained models: Adam learning rate
@@ -66,7 +71,8 @@ def train_main(
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),
-                                  ('n_random', _count_or_fraction(valid_random, '--valid-random'))) if v is not None}
+                                  ('n_random', _count_or_fraction(valid_random, '--valid-random')),
+                                  ('min_train', _min_train(min_train))) if v is not None}
     dev = check_device(device)
     out = _check_out(submission, '--submission', '.csv')
     report_path = out.with_suffix('.json')

@@ -21,13 +21,13 @@ from .mf import EASE, LMF, MF, Popularity
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .peers import ImplicitPeer
-from .train import evaluate_model, fit, tune_ease
+from .train import cross_fitted, evaluate_model, fit, halve_users, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'CFM_OPTIONS', 'ModelSpec', 'register_model', 'build_cfm', 'flag',
            'model_options', 'check_device', 'check_seed_threads', 'class_path', 'save_model', 'load_model',
-           'train_validated']
+           'check_held_out', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -158,6 +158,14 @@ def load_model(path) -> tuple:
     return model, {'user_ids': ids(blob['user_ids']), 'item_ids': ids(blob['item_ids']), 'meta': blob['meta']}
 
 # %% ../nbs/09_registry.ipynb #1f9ebe8e
+def check_held_out(valid: Dataset, split: dict):
+    "An `FmrecError` naming the flag to change when the validation split holds nothing out."
+    if valid.n_interactions: return
+    if split.get('n_last', 1) == 0 and split.get('n_random', 1) == 0:
+        raise FmrecError("--valid-last 0 and --valid-random 0 hold nothing out for validation: give one of them a count or a fraction")
+    raise FmrecError(f"no user has more than --min-train {split.get('min_train', 5)} interactions, so none can be held out for "
+                     "validation: lower --min-train (e.g. --min-train 2)")
+
 def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
                     refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
@@ -169,17 +177,23 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
+    check_held_out(valid, split or {})
+    halves = halve_users(valid, seed)
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
     if model == 'ease' and opts['lam'] is None:
-        m, table = tune_ease(train, valid, device=dev)
+        m, table = tune_ease(train, valid, device=dev, halves=halves)
         opts['lam'] = build_opts['lam'] = m.lam
         say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
-        best, best_epoch, history = evaluate_model(m, train, valid, device=dev), 1, []
+        rows, best_epoch, history = table.reset_index().to_dict('records'), 1, []
+        best = next(r for r in rows if r['lam'] == m.lam)
     else:
         m = spec.build(train, build_opts)
-        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, **fit_kw)
-        best, best_epoch, history = hist.best, hist.best_epoch, hist.rows
-    say(f"validation recall@10 {best['recall@10']:.4f}, ndcg@10 {best['ndcg@10']:.4f}" + (f" (epoch {best_epoch})" if spec.trains else ''))
+        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, **fit_kw)
+        rows, best, best_epoch, history = hist.rows, hist.best, hist.best_epoch, hist.rows
+    chose = len(rows) > 1                                              # epochs or λ were chosen on these answers
+    honest = cross_fitted(rows) if chose and 'recall@10:a' in best else {k: v for k, v in best.items() if '@' in k and ':' not in k and k != 'coverage'}
+    say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
+        f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
     if refit:
         m = spec.build(ds, build_opts)
         if spec.trains:
@@ -187,7 +201,8 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
             refit_model(m, ds, best_epoch, seed=seed, device=dev, threads=threads,
                         **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
         else: m.fit(ds)
-    report = {'model': model, 'valid': {k: float(v) for k, v in best.items() if '@' in k or k == 'coverage'},
+    report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
+              'valid_selection': {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'},
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
               'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': dict(split or {})},
               'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],

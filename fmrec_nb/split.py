@@ -10,7 +10,7 @@ import numpy as np
 from .data import Dataset, FmrecError
 
 # %% auto #0
-__all__ = ['hold_counts', 'split_like_leaderboard', 'split_random', 'split_last']
+__all__ = ['TIES', 'hold_counts', 'time_order', 'split_like_leaderboard', 'split_random', 'split_last']
 
 # %% ../nbs/01_valid_split.ipynb #1229b79b
 def hold_counts(spec, n: np.ndarray, rng: np.random.Generator, name: str = 'n') -> np.ndarray:
@@ -24,8 +24,18 @@ def hold_counts(spec, n: np.ndarray, rng: np.random.Generator, name: str = 'n') 
     raise FmrecError(f"{name}={spec!r}: expected a count per user (an int >= 0) or a fraction of each history (a float in [0, 1))")
 
 # %% ../nbs/01_valid_split.ipynb #9adcfe20
-def _split(ds: Dataset, n_last, n_random, seed: int, min_train: int) -> tuple[Dataset, Dataset]:
-    "Hold out per user the last `n_last` by (time, item) plus `n_random` uniformly drawn earlier interactions."
+TIES = ('item', 'random')
+
+def time_order(ds: Dataset, ties: str = 'item', seed: int = 0) -> np.ndarray:
+    "Positions of `ds`'s interactions by (user, time), equal times by item id or in a seeded random order."
+    if ties not in TIES: raise FmrecError(f"ties={ties!r}: expected 'item' or 'random'")
+    if ties == 'item': return ds.order()
+    g = np.random.default_rng([seed, 1])                       # its own stream: the split's other draws stay as they are
+    tie = (g.random(ds.n_items)[ds.items] + g.random(ds.n_users)[ds.users]) % 1.0   # a random item order per user
+    return np.lexsort((tie, ds.times, ds.users))
+
+def _split(ds: Dataset, n_last, n_random, seed: int, min_train: int, ties: str = 'item') -> tuple[Dataset, Dataset]:
+    "Hold out per user the last `n_last` by time (`ties` ordering equal times) plus `n_random` uniformly drawn earlier interactions."
     if not isinstance(min_train, (int, np.integer)) or min_train < 0:
         raise FmrecError(f"min_train={min_train!r}: expected an int >= 0")
     rng = np.random.default_rng(seed)
@@ -35,7 +45,7 @@ def _split(ds: Dataset, n_last, n_random, seed: int, min_train: int) -> tuple[Da
     allowed = np.maximum(n - min_train, 0)                   # at least min_train stay in train
     last = np.minimum(last, allowed)
     rand = np.minimum(rand, allowed - last)
-    order = ds.order()
+    order = time_order(ds, ties, seed)
     u = ds.users[order]
     rank = np.arange(len(order)) - indptr[u]                 # position within the user's history
     held = rank >= (n - last)[u]                             # the last part
@@ -47,15 +57,16 @@ def _split(ds: Dataset, n_last, n_random, seed: int, min_train: int) -> tuple[Da
     mask[order[held]] = True
     return ds.subset(np.flatnonzero(~mask)), ds.subset(np.flatnonzero(mask))
 
-def split_like_leaderboard(ds: Dataset, n_last=0.01, n_random=0.01, seed: int = 0, min_train: int = 5) -> tuple[Dataset, Dataset]:
+def split_like_leaderboard(ds: Dataset, n_last=0.01, n_random=0.01, seed: int = 0, min_train: int = 5,
+                           ties: str = 'random') -> tuple[Dataset, Dataset]:
     "Split `ds` into (train, held) like the competition: per user the last `n_last` plus `n_random` random earlier interactions."
-    return _split(ds, n_last, n_random, seed, min_train)
+    return _split(ds, n_last, n_random, seed, min_train, ties)
 
 # %% ../nbs/01_valid_split.ipynb #8ee45c0b
-def split_random(ds: Dataset, frac=0.02, seed: int = 0, min_train: int = 1) -> tuple[Dataset, Dataset]:
+def split_random(ds: Dataset, frac=0.02, seed: int = 0, min_train: int = 1, ties: str = 'random') -> tuple[Dataset, Dataset]:
     "Hold out `frac` of each user's history (or `frac` items when an int) at random, regardless of time."
-    return _split(ds, 0, frac, seed, min_train)
+    return _split(ds, 0, frac, seed, min_train, ties)
 
-def split_last(ds: Dataset, n=1, min_train: int = 1, seed: int = 0) -> tuple[Dataset, Dataset]:
-    "Leave-last-`n`-out: hold out each user's last `n` interactions by (time, item) (or a fraction when a float)."
-    return _split(ds, n, 0, seed, min_train)
+def split_last(ds: Dataset, n=1, min_train: int = 1, seed: int = 0, ties: str = 'random') -> tuple[Dataset, Dataset]:
+    "Leave-last-`n`-out: hold out each user's last `n` interactions by time (or a fraction when a float)."
+    return _split(ds, n, 0, seed, min_train, ties)

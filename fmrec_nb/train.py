@@ -17,7 +17,8 @@ from .mf import EASE, gram_matrix
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'History', 'auto_batch_size', 'fit', 'refit', 'tune_ease']
+__all__ = ['NegativeSampler', 'evaluate_model', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size', 'fit', 'refit',
+           'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -68,12 +69,30 @@ class NegativeSampler:
         return neg.view(-1, self.n_neg)
 
 # %% ../nbs/08_train.ipynb #6e6ef07a
-def evaluate_model(model, train: Dataset, valid: Dataset, k: int = 10, device='auto') -> dict:
-    "Recall@k, nDCG@k (and the rest of `metrics.evaluate`) of `model` on the answers in `valid`, `train` items masked."
+def evaluate_model(model, train: Dataset, valid: Dataset, k: int = 10, device='auto', halves=None) -> dict:
+    "Recall@k, nDCG@k (and the rest of `metrics.evaluate`) on `valid`, `train` masked; per half too ('recall@10:a') with `halves`."
     users = np.unique(valid.users)
     recs = torch.full((train.n_users, k), -1, dtype=torch.int64)
     if len(users): recs[torch.from_numpy(users)] = model.recommend(train, k, users=users, device=device)
-    return evaluate(recs, valid, k)
+    out = evaluate(recs, valid, k)
+    parts = (np.intersect1d(users, halves), np.setdiff1d(users, halves)) if halves is not None else ()
+    if all(len(p) for p in parts):                                        # both halves have users with answers
+        for name, part in zip('ab', parts):
+            out.update({f'{m}:{name}': v for m, v in evaluate(recs, valid, k, users=part).items() if m != 'coverage'})
+    return out
+
+# %% ../nbs/08_train.ipynb #0b378090
+def halve_users(valid: Dataset, seed: int = 0) -> np.ndarray:
+    "Half of the users with answers in `valid` ('a'; the rest are 'b'), drawn with `seed` from its own random stream."
+    users = np.unique(valid.users)
+    return np.sort(np.random.default_rng([seed, 2]).permutation(users)[:len(users) // 2])
+
+def cross_fitted(rows: list, metric: str = 'recall@10') -> dict:
+    "Scores of the row chosen by `metric` on half a read on half b, and the reverse, averaged: an estimate not used to choose."
+    if not rows or f'{metric}:a' not in rows[0]: raise FmrecError(f"cross_fitted: the rows hold no per-half '{metric}' (evaluate with halves=)")
+    pick = {h: max(rows, key=lambda r: r[f'{metric}:{h}']) for h in 'ab'}          # the first best row of each half
+    names = [k[:-2] for k in rows[0] if k.endswith(':a')]
+    return {m: (pick['a'][f'{m}:b'] + pick['b'][f'{m}:a']) / 2 for m in names}
 
 # %% ../nbs/08_train.ipynb #02db0e4a
 class History:
@@ -115,7 +134,7 @@ def _want_progress(progress) -> bool:
 def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: float = 0.01, batch_size: int = None,
         n_neg: int = 4, sampling: str = 'uniform', patience: int = 5, metric: str = 'recall@10', k: int = 10,
         seed: int = 0, device='auto', threads: int = None, compile: bool = None, progress: bool = None,
-        verbose: bool = False, on_epoch=None, max_steps: int = None) -> History:
+        verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None) -> History:
     "Train `model` on `train` with sampled negatives and Adam, validating on `valid` each epoch; restores the best epoch."
     if threads is not None and not (isinstance(threads, int) and threads >= 1):
         raise FmrecError(f"threads must be a positive integer, got {threads!r}")
@@ -127,7 +146,7 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
         with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
             torch.manual_seed(seed)                       # dropout draws from torch's global generator: seed it, then restore it
             return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
-                        progress, verbose, on_epoch, max_steps)
+                        progress, verbose, on_epoch, max_steps, halves)
     finally: torch.set_num_threads(prev)
 
 # %% ../nbs/08_train.ipynb #38e57339
@@ -136,11 +155,11 @@ def _compiled_loss(model, compile):
     return torch.compile(model.loss, dynamic=False) if compile else model.loss
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
-         verbose, on_epoch=None, max_steps=None) -> History:
+         verbose, on_epoch=None, max_steps=None, halves=None) -> History:
     dev, hist = resolve_device(device), History(metric)
     if isinstance(model, ClosedForm):                                   # closed form: fit once, validate once
         t0 = time.perf_counter(); model.fit(train); row = dict(epoch=1, loss=float('nan'), seconds=time.perf_counter() - t0)
-        if valid is not None: row.update(evaluate_model(model, train, valid, k, dev))
+        if valid is not None: row.update(evaluate_model(model, train, valid, k, dev, halves))
         hist.add(**row); hist.best_epoch = 1
         if on_epoch is not None and valid is not None: on_epoch(row)
         return hist
@@ -183,7 +202,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
         model.eval()
         if valid is not None:
             t1 = time.perf_counter()
-            row.update(evaluate_model(model, train, valid, k, dev), eval_seconds=time.perf_counter() - t1)
+            row.update(evaluate_model(model, train, valid, k, dev, halves), eval_seconds=time.perf_counter() - t1)
         hist.add(**row)
         if on_epoch is not None: on_epoch(row)                          # e.g. a sweep's pruner; may raise to stop training
         if verbose: print(' '.join(f'{c} {v:.4f}' if isinstance(v, float) else f'{c} {v}' for c, v in row.items()), flush=True)
@@ -206,12 +225,12 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
-              device='auto') -> tuple:
+              device='auto', halves=None) -> tuple:
     "Fit EASE for each λ in `grid`, return `(best model, table of validation metrics by λ)`."
     G, rows, best = gram_matrix(train), [], None
     for lam in grid:
         t0 = time.perf_counter()
         m = EASE(lam).fit(train, gram=G)
-        rows.append({'lam': lam, **evaluate_model(m, train, valid, k, device), 'seconds': time.perf_counter() - t0})
+        rows.append({'lam': lam, **evaluate_model(m, train, valid, k, device, halves), 'seconds': time.perf_counter() - t0})
         if best is None or rows[-1][metric] > best[0]: best = rows[-1][metric], m
     return best[1], pd.DataFrame(rows).set_index('lam')
