@@ -8,10 +8,9 @@ Docs: https://fmrec.github.io/fmrec/cli.html.md"""
 from __future__ import annotations
 import json, math, sys, time
 from pathlib import Path
+from typing import Annotated
 from fastcore.script import anno_parser
-from .data import FmrecError, load_dataset, write_atomic
-from .metrics import write_submission
-from .registry import check_device, check_seed_threads, model_options, save_model, train_validated
+
 
 # %% auto #0
 __all__ = ['train_main', 'fmrec_train']
@@ -19,6 +18,7 @@ __all__ = ['train_main', 'fmrec_train']
 # %% ../nbs/10_cli.ipynb #7a49ab03
 def _count_or_fraction(v, flag: str):
     "A count per user (`'2'`) or a fraction of each history (`'0.01'`); None stays None."
+    from fmrec_nb.data import FmrecError
     if v is None or isinstance(v, (int, float)): return v
     try: f = float(v)
     except ValueError: f = math.nan
@@ -27,6 +27,7 @@ def _count_or_fraction(v, flag: str):
     raise FmrecError(f"{flag} must be a count per user (like 2) or a fraction of each history (like 0.01), got {v!r}")
 
 def _check_out(path, flag: str, suffix: str = None) -> Path:
+    from fmrec_nb.data import FmrecError
     p = Path(path)
     if suffix and p.suffix != suffix: raise FmrecError(f"{flag} {path}: expected a file name ending in {suffix}")
     if not p.parent.is_dir(): raise FmrecError(f"{flag} {path}: folder {str(p.parent)!r} does not exist")
@@ -34,6 +35,7 @@ def _check_out(path, flag: str, suffix: str = None) -> Path:
     return p
 
 def _min_train(v):
+    from fmrec_nb.data import FmrecError
     if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0): raise FmrecError(f"--min-train must be an integer >= 0, got {v!r}")
     return v
 
@@ -43,12 +45,13 @@ def train_main(
     model: str = 'mf',              # pop, ease, mf, lmf, fm, lfm, deepfm, cfm, implicit-als, implicit-bpr, implicit-lmf
     submission: str = 'submission.csv',  # where to write the submission (and the .json report beside it)
     seed: int = 0,                  # seeds the split, the initialisation and the sampling
-    epochs: int = None,             # at most this many epochs (early stopping on the validation split)
+    epochs: int = None,             # at most this many epochs, early stopping on the validation split (default 60 for trained models, cfm 3)
     device: str = 'auto',           # auto (CUDA when present), cpu, cuda
     valid_last: str = None,         # held out per user for validation: the last N (or fraction) (default 0.01)
     valid_random: str = None,       # ... plus N (or fraction) random earlier interactions (default 0.01)
     min_train: int = None,          # at least this many interactions of each user stay in training (default 5; lower for short histories)
-    refit: bool = True,             # (with --no-refit) submit the model trained on the split, without retraining on everything
+    refit: Annotated[bool, {'help': 'submit the model trained on the split, without refitting it on all interactions '
+                                    '(default: refit)'}] = True,  # False: submit the model trained on the split
     factors: int = None,            # embedding size (every model but pop and ease)
     lr: float = None,               # trained models: Adam learning rate
     reg: float = None,              # trained models: L2 on the embedding rows of each batch
@@ -64,6 +67,9 @@ def train_main(
     quiet: bool = False,            # print nothing but errors
 ) -> dict:
     "Train MODEL on DATA, validate on a leaderboard-like split, refit on everything and write a submission."
+    from fmrec_nb.data import FmrecError, load_dataset, write_atomic_all    # here, not at the top: --help stays fast
+    from fmrec_nb.metrics import check_submission, write_submission
+    from fmrec_nb.registry import check_device, check_seed_threads, model_options, save_model, train_validated
     t_start = time.perf_counter()
     say = None if quiet else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
@@ -76,19 +82,22 @@ def train_main(
     dev = check_device(device)
     out = _check_out(submission, '--submission', '.csv')
     report_path = out.with_suffix('.json')
+    if report_path.is_dir(): raise FmrecError(f"--submission {submission}: its report {report_path} is a folder")
     save_path = _check_out(save, '--save') if save else None
 
     ds = load_dataset(data)
     if say: say(f"{ds}")
     m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say)
     recs = m.recommend(ds, 10, device=dev)
+    check_submission(recs, ds, 10, src=str(out))                         # named as the user named it, not as its temporary file
     seconds = time.perf_counter() - t_start
     report = {**report, 'data': str(data), 'seconds': round(seconds, 2), 'fit_seconds': report['seconds'],
               'config': {**report['config'], 'data': str(data)}}
-    write_submission(recs, ds, out)
-    write_atomic(report_path, lambda p: Path(p).write_text(json.dumps(report, indent=1)))
-    if save_path: save_model(m, save_path, ds, report=json.dumps(report))
-    if say: say(f"wrote {out} and {report_path.name} in {seconds:.1f} s")
+    writes = {out: lambda p: write_submission(recs, ds, p), report_path: lambda p: Path(p).write_text(json.dumps(report, indent=1))}
+    if save_path: writes[save_path] = lambda p: save_model(m, p, ds, report=json.dumps(report))
+    replaced = [p.name for p in writes if p.exists()]
+    write_atomic_all(writes)                                              # all written, then all renamed
+    if say: say(f"wrote {out} and {report_path.name} in {seconds:.1f} s" + (f" (replaced the earlier {', '.join(replaced)})" if replaced else ''))
     return report
 
 
@@ -103,6 +112,5 @@ def fmrec_train(argv: list = None) -> int:
     p.error = _fail
     args = vars(p.parse_args(argv))
     for k in ('pdb', 'xtra'): args.pop(k, None)
-    try: train_main(**args)
-    except (FmrecError, OSError) as e: _fail(str(e))
-    return 0
+    from fmrec_nb.data import run_console
+    return run_console('fmrec-train', train_main, args, 'interrupted: no file was written or changed')

@@ -6,22 +6,34 @@ Docs: https://fmrec.github.io/fmrec/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c11be6be
 from __future__ import annotations
-import hashlib, io, os, re, shutil, tempfile, urllib.request, warnings, zipfile
+import hashlib, io, os, re, shutil, sys, tempfile, urllib.request, warnings, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['PAD', 'RARE', 'SIDE_TABLES', 'REGISTRY', 'FmrecError', 'SideField', 'side_field', 'year_bucket', 'Dataset',
-           'integer_column', 'time_column', 'interactions_dataset', 'read_table', 'require_columns', 'title_year',
-           'read_competition', 'age_band', 'read_movielens', 'embedded_dir', 'sha256_file', 'cache_dir',
-           'fetch_dataset', 'load_dataset', 'write_atomic', 'write_ratings', 'to_competition', 'with_side_tables',
-           'synthetic_dataset']
+__all__ = ['PAD', 'RARE', 'SIDE_TABLES', 'REGISTRY', 'FmrecError', 'run_console', 'SideField', 'side_field', 'year_bucket',
+           'Dataset', 'integer_column', 'time_column', 'interactions_dataset', 'read_table', 'require_columns',
+           'title_year', 'read_competition', 'age_band', 'read_movielens', 'embedded_dir', 'sha256_file', 'cache_dir',
+           'fetch_dataset', 'load_dataset', 'write_atomic_all', 'write_atomic', 'write_ratings', 'to_competition',
+           'with_side_tables', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb #f2f8ce2b
 class FmrecError(ValueError):
     "Bad input to fmrec: the message names the file, column or row and what was expected."
+
+# %% ../nbs/00_data.ipynb #4a1083f1
+def run_console(prog: str, main, args: dict, interrupted: str = 'interrupted') -> int:
+    "Run `main(**args)` for console command `prog`: errors and Ctrl-C end in one line on stderr (status 2, 130), warnings print as notes."
+    def line(msg): print(f"{prog}: {msg}", file=sys.stderr, flush=True)
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *a, **kw: line(f"note: {message}")
+        try: main(**args)
+        except (FmrecError, OSError) as e: line(f"error: {e}"); sys.exit(2)
+        except KeyboardInterrupt: line(interrupted); sys.exit(130)
+    return 0
+
 
 # %% ../nbs/00_data.ipynb #3922fe05
 PAD, RARE = '<pad>', '<rare>'
@@ -146,12 +158,20 @@ def _first_bad(mask, values, what, src, col, row_offset):
     raise FmrecError(f"{src}, column '{col}', row {i + row_offset}: expected {what}, got {getattr(values[i], 'item', lambda: values[i])()!r}")
 
 def integer_column(s: pd.Series, src: str, col: str, row_offset: int = 2) -> np.ndarray:
-    "Column `col` of `src` as int64 ids, or an `FmrecError` naming the first row that is not an integer."
-    if pd.api.types.is_integer_dtype(s): return s.to_numpy(dtype=np.int64)
+    "Column `col` of `src` as int64 ids, or an `FmrecError` naming the first row that is not an integer or out of range."
+    if pd.api.types.is_signed_integer_dtype(s) and s.dtype.itemsize <= 8: return s.to_numpy(dtype=np.int64)
     num = pd.to_numeric(s, errors='coerce')
     bad = num.isna().to_numpy() | (num.notna().to_numpy() & (num.fillna(0) % 1 != 0).to_numpy())
     if bad.any(): _first_bad(bad, s.to_numpy(), 'an integer id', src, col, row_offset)
-    return num.to_numpy().astype(np.int64)
+    v = num.to_numpy()
+    if v.dtype.kind == 'u': out = v > np.iinfo(np.int64).max              # uint64: 2^63 and up would wrap around
+    elif v.dtype.kind == 'f': out = np.abs(v) >= 2.0**53                 # from 2^53 on a float is no longer the id written
+    else: out = np.zeros(len(v), bool)
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        raise FmrecError(f"{src}, column '{col}', row {i + row_offset}: id {s.iloc[i]} is out of range "
+                         "(ids must be integers between -2^63 and 2^63-1)")
+    return v.astype(np.int64)
 
 def time_column(s: pd.Series, src: str, col: str, row_offset: int = 2) -> np.ndarray:
     "Column `col` as Unix seconds: integers as they are, date strings parsed, anything else an `FmrecError`."
@@ -414,6 +434,9 @@ def load_dataset(name_or_path='ml-latest-small', min_rating: float = None, min_c
     if src.has('train_ratings.csv'):
         if min_rating is not None: raise FmrecError(f"{p}: the competition format has no ratings, so min_rating cannot apply")
         return read_competition(p, min_count=min_count)
+    if not any(src.has(f) for f in ('u.data', 'ratings.dat', 'ratings.csv')):
+        raise FmrecError(f"{p}: no data file found: expected train_ratings.csv (the competition format) or a MovieLens "
+                         "u.data, ratings.dat or ratings.csv")
     return read_movielens(p, min_rating, min_count)
 
 # %% ../nbs/00_data.ipynb #18048cee
@@ -421,17 +444,25 @@ def _umask() -> int:
     mask = os.umask(0); os.umask(mask)
     return mask
 
+def write_atomic_all(writes: dict):
+    "Write `{path: write}` as one: each `write(tmp_path)` first, then every rename; a failure leaves every path as it was."
+    tmps = {}
+    try:
+        for path, write in writes.items():
+            path = Path(path)
+            if path.is_dir(): raise FmrecError(f"{path}: is a folder, expected a file name")
+            fd, tmps[path] = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+            os.close(fd)
+            write(tmps[path])
+            os.chmod(tmps[path], 0o666 & ~_umask())       # mkstemp makes it 0600: give it the mode `open` would
+        for path, tmp in tmps.items(): os.replace(tmp, path)
+    finally:
+        for tmp in tmps.values():
+            if os.path.exists(tmp): os.remove(tmp)
+
 def write_atomic(path: Path, write):
     "Call `write(tmp_path)` then rename onto `path` (mode 0666 less the umask): a failure never leaves a half-written file."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())                  # mkstemp makes it 0600: give it the mode `open` would
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    write_atomic_all({path: write})
 
 def write_ratings(ds: Dataset, path):
     "Write the interactions of `ds` as a competition `train_ratings.csv`: users in `user_order`, each by time."

@@ -10,10 +10,10 @@ import json, math, os, sys, time
 from pathlib import Path
 import pandas as pd
 from fastcore.script import anno_parser
-from .data import Dataset, FmrecError, load_dataset
+from .data import Dataset, FmrecError, load_dataset, run_console
 from .split import split_like_leaderboard
 from .train import fit
-from .registry import FIT_OPTIONS, MODELS, model_options
+from .registry import FIT_OPTIONS, MODELS, check_device, check_seed_threads, model_options
 
 # %% auto #0
 __all__ = ['SPACES', 'distributions', 'read_records', 'read_log', 'append_log', 'run_trial', 'sweep', 'trials_table',
@@ -26,6 +26,13 @@ SPACES = {
     'lmf': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'ease': {'lam': ('float', 1.0, 1e4, 'log')},
+    'fm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
+           'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce'])},
+    'lfm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
+            'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
+    'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
+               'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce'])},
+    'cfm': {'factors': ('int', 8, 32, 'log'), 'lr': ('float', 1e-4, 1e-2, 'log'), 'reg': ('float', 1e-6, 1e-2, 'log')},
 }
 
 def _optuna():
@@ -93,23 +100,30 @@ def _wandb_logger(enabled: bool, header: dict):
     return run
 
 def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trials: int = 20, seed: int = 0,
-          log='sweep.jsonl', epochs: int = 30, device='auto', valid_last=None, valid_random=None, wandb: bool = False,
+          log=None, epochs: int = 30, device='auto', valid_last=None, valid_random=None, wandb: bool = False,
           quiet: bool = False) -> pd.DataFrame:
     "Tune `model` on the leaderboard-like split of `data` with Optuna; every trial is appended to the JSON-lines `log`."
     optuna = _optuna()
     if model not in MODELS: raise FmrecError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
     space = space or SPACES.get(model)
-    if not space: raise FmrecError(f"no default search space for model {model!r}: pass space=")
+    if not space: raise FmrecError(f"no search space for model {model!r} (the models with one: {', '.join(SPACES)}); pass space=")
     dists = distributions(space)
+    model_options(model, {k: None for k in space} | ({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {}))
+    unknown = [k for k in space if k not in MODELS[model].defaults]
+    if unknown: raise FmrecError(f"search space: {unknown[0]!r} is not an option of model {model!r}")
+    if not (isinstance(n_trials, int) and n_trials >= 1): raise FmrecError(f"--trials must be a positive integer, got {n_trials!r}")
+    check_seed_threads(seed, 1)
+    device = check_device(device)
+    log = Path(log or f'sweep-{model}.jsonl')
     split_kw = {k: v for k, v in (('n_last', valid_last), ('n_random', valid_random)) if v is not None}
     header = json.loads(json.dumps(dict(model=model, data=data.name if isinstance(data, Dataset) else str(data),
                                         seed=seed, epochs=epochs, split=split_kw, space=space)))
     old, done = read_log(log)
     if old is not None and old != header:
         raise FmrecError(f"{log} belongs to another sweep ({old['model']} on {old['data']}, seed {old['seed']}): use a new log file")
-    if old is None: append_log(log, {'header': header})
     ds = data if isinstance(data, Dataset) else load_dataset(data)
     train, valid = split_like_leaderboard(ds, seed=seed, **split_kw)
+    if old is None: append_log(log, {'header': header})                # only now: every check above has passed
     # one sampler per trial, seeded by (seed, trial number): trial n draws the same parameters whether the sweep ran
     # straight through or was killed and resumed from the log
     sampler = lambda n: optuna.samplers.TPESampler(seed=seed * 100_003 + n, n_startup_trials=min(8, max(n_trials // 3, 1)))
@@ -190,19 +204,25 @@ def plot_sweep(log, baseline: float = None):
 
 # %% ../nbs/11_sweep.ipynb #a43f9eaf
 def sweep_main(
-    model: str = 'mf',              # the model to tune: one of the registry's with a search space (mf, lmf, ease)
+    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm or cfm (those with a search space)
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
     trials: int = 20,               # trials in all, counting those already in the log
     seed: int = 0,                  # seeds the split and each trial's sampler
     epochs: int = 30,               # epoch budget of one trial (early stopping inside it)
-    log: str = 'sweep.jsonl',       # JSON-lines trial log; an existing log is resumed
+    log: str = None,                # JSON-lines trial log (default: sweep-MODEL.jsonl, one per model); an existing log is resumed
     device: str = 'auto',           # auto (CUDA when present), cpu, cuda
     plot: str = None,               # also save the sweep plot to this PNG
     wandb: bool = False,            # also log trials to Weights & Biases if it is installed
 ) -> pd.DataFrame:
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
-    if not (isinstance(trials, int) and trials >= 1): raise FmrecError(f"--trials must be a positive integer, got {trials}")
+    if model in MODELS and model not in SPACES:
+        raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
+    log = log or f'sweep-{model}.jsonl'
     table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb)
+    _, done = read_log(log)
+    if not any(t['status'] == 'complete' for t in done):
+        failed = next((t for t in done if t['status'] == 'fail'), None)
+        raise FmrecError(f"{log}: no trial completed" + (f"; trial {failed['trial']} failed: {failed['error']}" if failed else ''))
     print(table.head(5).to_string(index=False))
     print('best:', best_command(log))
     if plot: plot_sweep(log).savefig(plot, dpi=100)
@@ -216,8 +236,7 @@ def fmrec_sweep(argv: list = None) -> int:
     p.error = fail
     args = vars(p.parse_args(argv))
     for k in ('pdb', 'xtra'): args.pop(k, None)
-    try: sweep_main(**args)
-    except (FmrecError, OSError) as e: fail(str(e))
-    return 0
+    return run_console('fmrec-sweep', sweep_main, args, 'interrupted: the trials finished so far are in the log; '
+                       'the same command resumes the sweep')
 
 def main(): sys.exit(fmrec_sweep())

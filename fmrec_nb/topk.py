@@ -64,6 +64,11 @@ def topk_rows(scores: torch.Tensor, k: int, ids: torch.Tensor = None) -> tuple[t
     b, n = scores.shape
     kk = min(k, n)
     vals, cols = scores.topk(min(kk + 1, n), dim=1)
+    nan = vals[:, 0].isnan()                                       # topk ranks NaN first: a row with one shows it here
+    if nan.any():
+        scores = scores.clone()
+        scores[nan] = scores[nan].nan_to_num(nan=float('-inf'), posinf=float('inf'), neginf=float('-inf'))
+        vals[nan], cols[nan] = scores[nan].topk(vals.shape[1], dim=1)
     if n > kk:
         tie = (vals[:, kk] == vals[:, kk - 1]) & (vals[:, kk - 1] > float('-inf'))
         vals, cols = vals[:, :kk], cols[:, :kk]

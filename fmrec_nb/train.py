@@ -176,7 +176,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     loss_fn = _compiled_loss(model, len(U) >= 1_000_000 and model.compile_by_default if compile is None else compile)
-    best, best_state, bad, done = -math.inf, None, 0, 0
+    best, best_state, bad, done, start_loss = -math.inf, None, 0, 0, None
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
         model.train()
@@ -192,6 +192,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
                 if loss_fn == model.loss: raise
                 warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); training without it")
                 loss_fn = model.loss; loss = loss_fn(*batch)
+            if start_loss is None: start_loss = loss.item()                # the yardstick of divergence: before any step
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -199,6 +200,9 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
         done += len(steps)
         row = dict(epoch=epoch, loss=total.item() / len(steps), seconds=time.perf_counter() - t0)
         if max_steps is not None: row['steps'] = done
+        if not math.isfinite(row['loss']) or row['loss'] > 100 * max(start_loss, 1e-3):
+            raise FmrecError(f"{train.name}: training diverged at epoch {epoch} (mean loss {row['loss']:.3g}, {start_loss:.3g} "
+                             f"before the first step): the learning rate lr={lr:g} is likely too high (--lr)")
         model.eval()
         if valid is not None:
             t1 = time.perf_counter()
