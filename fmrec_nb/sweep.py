@@ -12,12 +12,12 @@ import pandas as pd
 from fastcore.script import anno_parser
 from .data import Dataset, FmrecError, load_dataset, run_console
 from .split import split_like_leaderboard
-from .train import fit
+from .train import cross_fitted, fit, halve_users
 from .registry import FIT_OPTIONS, MODELS, check_device, check_seed_threads, model_options
 
 # %% auto #0
 __all__ = ['SPACES', 'distributions', 'read_records', 'read_log', 'append_log', 'run_trial', 'sweep', 'trials_table',
-           'best_command', 'plot_sweep', 'sweep_main', 'fmrec_sweep', 'main']
+           'honest_best', 'best_command', 'plot_sweep', 'sweep_main', 'fmrec_sweep', 'main']
 
 # %% ../nbs/11_sweep.ipynb #f8ae2e10
 SPACES = {
@@ -78,7 +78,7 @@ def append_log(path, record: dict):
 # %% ../nbs/11_sweep.ipynb #64cca33d
 def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: int = 0, epochs: int = 30,
               device='auto', report=None) -> dict:
-    "Train `model` with `params` on `train`, score on `valid`; `report(epoch, recall)` may raise to prune."
+    "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
     opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
     m = MODELS[model].build(train, {**opts, 'seed': seed})
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
@@ -87,9 +87,10 @@ def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: in
         rows.append({k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))})
         if report: report(row['epoch'], row['recall@10'])
     t0 = time.perf_counter()
-    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, **fit_kw)
-    return dict(value=hist.best['recall@10'], best_epoch=hist.best_epoch, epochs=rows,
-                seconds=round(time.perf_counter() - t0, 2), metrics={k: v for k, v in hist.best.items() if '@' in k})
+    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, halves=halve_users(valid, seed), **fit_kw)
+    honest = cross_fitted(hist.rows)['recall@10'] if 'recall@10:a' in hist.best else hist.best['recall@10']
+    return dict(value=hist.best['recall@10'], honest=honest, best_epoch=hist.best_epoch, epochs=rows,
+                seconds=round(time.perf_counter() - t0, 2), metrics={k: v for k, v in hist.best.items() if '@' in k and ':' not in k})
 
 # %% ../nbs/11_sweep.ipynb #ac93b100
 def _wandb_logger(enabled: bool, header: dict):
@@ -165,10 +166,17 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
 def trials_table(log) -> pd.DataFrame:
     "The trials of a sweep log as a table (one row per trial, parameters as columns), best first."
     _, trials = read_log(log)
-    rows = [dict(trial=t['trial'], status=t['status'], recall=t['value'], best_epoch=t.get('best_epoch'),
+    rows = [dict(trial=t['trial'], status=t['status'], recall=t['value'], recall_honest=t.get('honest'), best_epoch=t.get('best_epoch'),
                  n_epochs=len(t['epochs']), seconds=t.get('seconds'), **t['params']) for t in trials]
     df = pd.DataFrame(rows)
     return df.sort_values(['recall', 'trial'], ascending=[False, True], na_position='last').reset_index(drop=True) if len(df) else df
+
+def honest_best(log) -> float:
+    "Recall@10 of the sweep's choice (trial and epoch) made on one half of the validation users, read on the other, both ways."
+    _, trials = read_log(log)
+    rows = [e for t in trials if t['status'] == 'complete' for e in t['epochs'] if 'recall@10:a' in e]
+    if not rows: raise FmrecError(f"{log}: no complete trial with per-half scores yet")
+    return cross_fitted(rows)['recall@10']
 
 def best_command(log, submission: str = 'submission.csv') -> str:
     "The `fmrec-train` command line of the best complete trial in `log`."
@@ -225,6 +233,8 @@ def sweep_main(
         raise FmrecError(f"{log}: no trial completed" + (f"; trial {failed['trial']} failed: {failed['error']}" if failed else ''))
     print(table.head(5).to_string(index=False))
     print('best:', best_command(log))
+    print(f"best validation recall@10 {table.recall.max():.4f}; honest estimate of the sweep's choice {honest_best(log):.4f} "
+          "(chosen on one half of the validation users, scored on the other)")
     if plot: plot_sweep(log).savefig(plot, dpi=100)
     return table
 
