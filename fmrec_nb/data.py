@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c11be6be
 from __future__ import annotations
-import hashlib, io, os, re, shutil, sys, tempfile, urllib.request, warnings, zipfile
+import ast, hashlib, io, os, re, shutil, sys, tempfile, urllib.request, warnings, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -16,8 +16,8 @@ import pandas as pd
 __all__ = ['PAD', 'RARE', 'SIDE_TABLES', 'REGISTRY', 'FmrecError', 'run_console', 'SideField', 'side_field', 'year_bucket',
            'Dataset', 'integer_column', 'time_column', 'interactions_dataset', 'read_table', 'require_columns',
            'title_year', 'read_competition', 'age_band', 'read_movielens', 'embedded_dir', 'sha256_file', 'cache_dir',
-           'fetch_dataset', 'load_dataset', 'write_atomic_all', 'write_atomic', 'write_ratings', 'to_competition',
-           'with_side_tables', 'synthetic_dataset']
+           'fetch_dataset', 'load_dataset', 'shared_data', 'test_data', 'skip_cells_without', 'write_atomic_all',
+           'write_atomic', 'write_ratings', 'to_competition', 'with_side_tables', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb #f2f8ce2b
 class FmrecError(ValueError):
@@ -417,7 +417,12 @@ def fetch_dataset(name: str, download: bool = True) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix='.part')
     try:
-        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(_GROUPLENS + fname, timeout=60) as resp: shutil.copyfileobj(resp, out)
+        try:
+            with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(_GROUPLENS + fname, timeout=60) as resp: shutil.copyfileobj(resp, out)
+        except OSError as e:   # URLError (no network, DNS, proxy), timeouts, HTTP errors
+            why = getattr(e, 'reason', None) or e
+            raise FmrecError(f"download of {name} from {_GROUPLENS + fname} failed ({why}); without a network, pass a local copy "
+                             f"of the folder or zip instead (fmrec-train --data path/to/{name}, or load_dataset('path/to/{name}'))") from None
         if sha256_file(tmp) != sha: raise FmrecError(f"download of {fname} failed its SHA-256 check")
         os.replace(tmp, target)
     finally:
@@ -438,6 +443,54 @@ def load_dataset(name_or_path='ml-latest-small', min_rating: float = None, min_c
         raise FmrecError(f"{p}: no data file found: expected train_ratings.csv (the competition format) or a MovieLens "
                          "u.data, ratings.dat or ratings.csv")
     return read_movielens(p, min_rating, min_count)
+
+# %% ../nbs/00_data.ipynb #83658db4
+def shared_data() -> Path | None:
+    "The shared test-data folder: `$FMREC_SHARED_DATA` if set, else `../shared/data` beside the project's root; None if missing."
+    if env := os.environ.get('FMREC_SHARED_DATA'):
+        p = Path(env).expanduser()
+        return p if p.is_dir() else None
+    here = Path.cwd().resolve()
+    root = next((d for d in (here, *here.parents) if (d / 'pyproject.toml').is_file()), None)   # cwd may be nbs/ or below
+    p = root.parent / 'shared' / 'data' if root else None
+    return p if p is not None and p.is_dir() else None
+
+def test_data(name: str, download: bool = True, say=print) -> Path | None:
+    "Folder or zip of data set `name` for the tests: embedded, in `shared_data()`, cached or downloaded; None if none. `say`s which."
+    shared, where = shared_data(), '$FMREC_SHARED_DATA' if os.environ.get('FMREC_SHARED_DATA') else '../shared/data'
+    fname = REGISTRY[name][0] if name in REGISTRY else None
+    path, how = None, None
+    if fname and (embedded_dir() / fname).is_file(): path, how = embedded_dir() / fname, 'embedded in the package'
+    elif shared is not None and (shared / name).exists(): path, how = shared / name, f'{where}/{name}'
+    elif fname and ((cached := (cache_dir() / fname).is_file()) or download):
+        try: path, how = fetch_dataset(name), 'the download cache' if cached else 'downloaded (SHA-256 checked) into the cache'
+        except (FmrecError, OSError) as e: how = f"missing: not in {where} nor the download cache, and the {str(e).split(';')[0]}"
+    else: how = f"missing: not in {where}" + (' nor the download cache (download=False)' if fname else ', and it cannot be downloaded')
+    if say: say(f"test data {name}: {how}{'; the cells that need it are skipped' if path is None else ''}")
+    return path
+
+def skip_cells_without(*names: str):
+    "In IPython (Jupyter, nbdev-test): from now on, a cell that reads one of `names` while it is None or undefined prints why instead of running."
+    def skip_missing_data(lines: list) -> list:
+        try: tree = ast.parse(''.join(lines))
+        except SyntaxError: return lines
+        nodes = list(ast.walk(tree))
+        made = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)} | \
+               {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - made
+        ns = shell.user_ns if shell is not None else {}
+        gone = [n for n in skip_missing_data.names if n in read and ns.get(n) is None]
+        if not gone: return lines
+        return [f"print({'skipped: this cell needs ' + ', '.join(gone) + ', missing: a data set is not on this machine (see test_data)'!r})\n"]
+    try: from IPython import get_ipython
+    except ImportError: get_ipython = lambda: None
+    shell = get_ipython()
+    skip_missing_data.names = list(names)
+    if shell is not None:
+        old = [t for t in shell.input_transformers_post if getattr(t, '__name__', '') == 'skip_missing_data']
+        for t in old: skip_missing_data.names = [*t.names, *(n for n in skip_missing_data.names if n not in t.names)]
+        shell.input_transformers_post = [t for t in shell.input_transformers_post if t not in old] + [skip_missing_data]
+    return skip_missing_data
 
 # %% ../nbs/00_data.ipynb #18048cee
 def _umask() -> int:

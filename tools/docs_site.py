@@ -10,7 +10,7 @@ Usage, from the repository root, with the dev extra installed (`pip install -e "
 Documented and tested in `nbs/13_docs.ipynb` (page `docs.html`)."""
 
 from __future__ import annotations
-import html, os, posixpath, re, shutil, sys, tempfile
+import html, importlib.util, os, posixpath, re, shutil, sys, tempfile
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -20,9 +20,9 @@ from fastcore.script import call_parse
 from nbdev.config import get_config, is_nbdev, nbpath2html
 from nbdev.serve import proc_nbs
 
-__all__ = ['DocsError', 'page_name', 'frontmatter', 'cell_options', 'prepare_notebook', 'render_cells', 'embed_images',
-           'tex_html', 'mark_math', 'anchor_id', 'retarget_headings', 'rewrite_links', 'page_css', 'page_html',
-           'check_site', 'build_site', 'main']
+__all__ = ['DocsError', 'page_name', 'frontmatter', 'cell_options', 'clean_signature', 'api_name', 'prepare_notebook',
+           'render_cells', 'embed_images', 'tex_html', 'mark_math', 'anchor_id', 'retarget_headings', 'rewrite_links',
+           'page_css', 'page_html', 'check_site', 'build_site', 'main']
 
 PROG = 'docs_site'
 
@@ -59,21 +59,50 @@ def cell_options(source: str) -> tuple[dict, str]:
         lines.pop(0)
     return opts, '\n'.join(lines)
 
+_re_annotation = re.compile(r'(\b\w+:|\)->)"([^"\n]*)"')
+
+def clean_signature(md: str) -> str:
+    "`show_doc` markdown `md` with each annotation as written: `->\"'ImplicitPeer'\"` → `->ImplicitPeer` (`from __future__ import annotations`)."
+    unquote = lambda a: a.group(1) + re.sub(r"""(['"])([A-Za-z_][\w.]*)\1""", r'\2', a.group(2))
+    return re.sub(r'```python\n.*?```', lambda m: _re_annotation.sub(unquote, m.group(0)), md, flags=re.DOTALL)
+
+def api_name(md: str) -> str | None:
+    "The symbol a `show_doc` markdown output `md` documents (its `### name` heading), else None."
+    m = re.match(r'\s*---\s*\n(?:\s*\[source\]\([^)]*\)\{[^}]*\}\s*\n)?\s*#{2,4} (\S+)[ \t]*\n', md)
+    return m.group(1) if m else None
+
 def prepare_notebook(nb):
     "A copy of processed notebook `nb` with Quarto's cell options applied, ready for nbconvert."
     nb = nbformat.from_dict(nb)
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ('kernelspec', 'language_info')}
-    cells = []
+    cells, documented, heading = [], set(), None
     for cell in nb.cells:
         if cell.cell_type == 'raw': continue
         if cell.cell_type == 'markdown':
             if re.fullmatch(r'\s*<!--.*?-->\s*', cell.source, re.DOTALL): continue
             cell.metadata = {k: v for k, v in cell.metadata.items() if k == 'attachments'}
             cell.source = re.sub(r'^:::+[ \t]*\{?([^}\n]*)\}?[ \t]*$', _fence_div, cell.source, flags=re.MULTILINE)
+            if hs := re.findall(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.sub(r'```.*?```', '', cell.source, flags=re.DOTALL), re.MULTILINE):
+                heading = re.sub(r'[`*]', '', hs[-1]).strip()
             cells.append(cell); continue
         opts, cell.source = cell_options(cell.source)
         if opts.get('include') is False: continue
+        outputs = []
+        for o in cell.get('outputs', []):   # show_doc: each symbol once, no heading repeating its section's, clean annotations
+            md = o.get('data', {}).get('text/markdown')
+            md = ''.join(md) if isinstance(md, list) else md
+            if not (md and (name := api_name(md))): outputs.append(o); continue
+            if name in documented: continue
+            documented.add(name)
+            md = clean_signature(md)
+            if name == heading: md = re.sub(r'^(\s*---\s*\n(?:\s*\[source\]\([^)]*\)\{[^}]*\}\s*\n)?)\s*#{2,4} \S+[ \t]*\n', r'\1', md, count=1)
+            o.data['text/markdown'] = md
+            outputs.append(o)
+        if 'outputs' in cell: cell.outputs = outputs
+        fig_cap = opts.get('fig-cap')
         cell.metadata = {}
+        if fig_cap not in (None, True, False, '') and any('image/' in k for o in cell.get('outputs', []) for k in o.get('data', {})):
+            cell.metadata['fig_cap'] = str(fig_cap)
         if opts.get('echo') is False or not cell.source.strip(): cell.metadata['transient'] = {'remove_source': True}
         if opts.get('output') is False: cell.outputs = []
         if opts.get('code-fold') not in (None, False):
@@ -95,6 +124,10 @@ _FOLD_TEMPLATE = r"""{%- extends 'basic/index.html.j2' -%}
 <details class="code-fold"{{ ' open=""' if cell.metadata.get('code_fold_open') }}><summary>{{ cell.metadata.code_fold | e }}</summary>{{ super() }}</details>
 {%- else -%}{{ super() }}{%- endif -%}
 {%- endblock input_group %}
+{% block output_group -%}
+{{ super() }}
+{%- if cell.metadata.get('fig_cap') -%}<p class="figure-caption">{{ cell.metadata.fig_cap | e }}</p>{%- endif -%}
+{%- endblock output_group %}
 """
 
 def render_cells(nb, path: str | Path = '.') -> str:
@@ -225,6 +258,7 @@ pre code{background:none;padding:0}
 .output_markdown{border-left:none;padding-left:0}
 .output_markdown > hr:first-child{display:none}
 .output_markdown h3{font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:1.15rem;margin:1.6rem 0 .5rem;padding:.35rem .6rem;background:#eef4fb;border-left:4px solid #1a5fb4;border-radius:3px}
+.figure-caption{margin:.2rem 0 1rem .9rem;color:#495057;font-size:.9rem;font-style:italic}
 .output_markdown .highlight{background:#f6f8fa;border:1px solid #e1e4e8;border-radius:6px;padding:.5rem .8rem;margin-bottom:.5rem}
 .math{font-family:"Latin Modern Math","STIX Two Math","Cambria Math",Georgia,"Times New Roman",serif;font-size:1.08em}
 .math.display{display:block;margin:.8rem 0;padding:.3rem 1rem;text-align:center;overflow-x:auto;white-space:nowrap}
@@ -287,10 +321,11 @@ def page_html(title: str, body: str, site: list, current: str, subtitle: str = '
 """
 
 class _PageScan(HTMLParser):
-    "Ids, links, image sources and sidebar links of one HTML page."
+    "Ids, links, image sources, sidebar links, code, outputs and prose of one HTML page."
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.ids, self.links, self.imgs, self.nav, self.code, self._nav, self._code = set(), [], [], [], [], 0, 0
+        self.outputs, self.prose, self._out, self._prose, self._literal = [], [], 0, 0, 0   # prose: markdown text outside code
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if a.get('id'): self.ids.add(a['id'])
@@ -301,16 +336,28 @@ class _PageScan(HTMLParser):
             self.links.append(a['href'])
             if self._nav: self.nav.append(a['href'])
         if tag == 'img': self.imgs.append(a.get('src') or '')
-        if tag == 'div' and self._code: self._code += 1
-        elif tag == 'div' and 'input_area' in (a.get('class') or '').split(): self._code = 1; self.code.append('')
+        if tag in ('pre', 'code'): self._literal += 1
+        for kind, cls, texts in (('_code', 'input_area', self.code), ('_out', 'output_area', self.outputs), ('_prose', 'text_cell_render', self.prose)):
+            if tag == 'div' and getattr(self, kind): setattr(self, kind, getattr(self, kind) + 1)
+            elif tag == 'div' and cls in (a.get('class') or '').split(): setattr(self, kind, 1); texts.append('')
     def handle_endtag(self, tag):
         if tag == 'nav' and self._nav: self._nav -= 1
-        if tag == 'div' and self._code: self._code -= 1
+        if tag in ('pre', 'code') and self._literal: self._literal -= 1
+        for kind in ('_code', '_out', '_prose'):
+            if tag == 'div' and getattr(self, kind): setattr(self, kind, getattr(self, kind) - 1)
     def handle_data(self, data):
         if self._code: self.code[-1] += data
+        if self._out: self.outputs[-1] += data
+        if self._prose and not self._literal: self.prose[-1] += data
+
+def _output_patterns():
+    "The patterns of a warning and of a machine path that `tools/check_outputs.py` looks for in committed outputs."
+    spec = importlib.util.spec_from_file_location('_fmrec_check_outputs', Path(__file__).with_name('check_outputs.py'))
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod.WARNING, mod.PATH
 
 def check_site(site: str | Path, doc_url: str | None = None) -> list[str]:
-    "Problems of the HTML site in folder `site`: broken local links and anchors, missing images, nav gaps, leaked directives."
+    "Problems of the HTML site in folder `site`: broken local links and anchors, missing images, nav gaps, leaked directives, warnings and machine paths shown."
     site = Path(site).resolve()
     pages = sorted(site.rglob('*.html'))
     if not pages: return [f'{site.name}: no HTML pages']
@@ -319,6 +366,7 @@ def check_site(site: str | Path, doc_url: str | None = None) -> list[str]:
         scans[p] = s = _PageScan()
         s.feed(p.read_text(encoding='utf-8'))
     names = {p.relative_to(site).as_posix() for p in pages}
+    warning, machine_path = _output_patterns()
     problems = []
     for p, s in scans.items():
         rel = p.relative_to(site).as_posix()
@@ -344,6 +392,10 @@ def check_site(site: str | Path, doc_url: str | None = None) -> list[str]:
         for missing in sorted(names - in_nav): problems.append(f'{rel}: sidebar misses {missing}')
         for src in s.code:
             if m := re.match(r'\s*(#\|\s*[\w-]+.*)', src): problems.append(f'{rel}: directive shown: {m.group(1)[:60]}')
+        for text in s.outputs:
+            if m := warning.search(text): problems.append(f'{rel}: warning shown in an output: {m.group(0).strip()[:60]}')
+        for text in s.outputs + s.prose:
+            if m := machine_path.search(text): problems.append(f'{rel}: machine path shown: {m.group(0)[:60]}')
     return problems
 
 _MARKER = '.fmrec-docs'   # marks a folder as a site this tool wrote (the name fmrec-docs used, so its sites are replaced too)
