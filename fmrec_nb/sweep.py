@@ -77,7 +77,7 @@ def append_log(path, record: dict):
 
 # %% ../nbs/11_sweep.ipynb #64cca33d
 def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: int = 0, epochs: int = 30,
-              device='auto', report=None) -> dict:
+              device='auto', report=None, threads: int = 1) -> dict:
     "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
     opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
     m = MODELS[model].build(train, {**opts, 'seed': seed})
@@ -87,7 +87,7 @@ def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: in
         rows.append({k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))})
         if report: report(row['epoch'], row['recall@10'])
     t0 = time.perf_counter()
-    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, halves=halve_users(valid, seed), **fit_kw)
+    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, halves=halve_users(valid, seed), threads=threads, **fit_kw)
     honest = cross_fitted(hist.rows)['recall@10'] if 'recall@10:a' in hist.best else hist.best['recall@10']
     return dict(value=hist.best['recall@10'], honest=honest, best_epoch=hist.best_epoch, epochs=rows,
                 seconds=round(time.perf_counter() - t0, 2), metrics={k: v for k, v in hist.best.items() if '@' in k and ':' not in k})
@@ -102,7 +102,7 @@ def _wandb_logger(enabled: bool, header: dict):
 
 def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trials: int = 20, seed: int = 0,
           log=None, epochs: int = 30, device='auto', valid_last=None, valid_random=None, wandb: bool = False,
-          quiet: bool = False) -> pd.DataFrame:
+          quiet: bool = False, threads: int = 1) -> pd.DataFrame:
     "Tune `model` on the leaderboard-like split of `data` with Optuna; every trial is appended to the JSON-lines `log`."
     optuna = _optuna()
     if model not in MODELS: raise FmrecError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
@@ -113,7 +113,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
     unknown = [k for k in space if k not in MODELS[model].defaults]
     if unknown: raise FmrecError(f"search space: {unknown[0]!r} is not an option of model {model!r}")
     if not (isinstance(n_trials, int) and n_trials >= 1): raise FmrecError(f"--trials must be a positive integer, got {n_trials!r}")
-    check_seed_threads(seed, 1)
+    check_seed_threads(seed, threads)
     device = check_device(device)
     log = Path(log or f'sweep-{model}.jsonl')
     split_kw = {k: v for k, v in (('n_last', valid_last), ('n_random', valid_random)) if v is not None}
@@ -147,7 +147,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
             if trial.should_prune(): raise optuna.TrialPruned()
         rec = {'trial': n, 'params': trial.params}
         try:
-            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report)
+            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report, threads)
             study.tell(trial, res['value']); rec.update(status='complete', **res)
         except optuna.TrialPruned:
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
@@ -219,6 +219,7 @@ def sweep_main(
     epochs: int = 30,               # epoch budget of one trial (early stopping inside it)
     log: str = None,                # JSON-lines trial log (default: sweep-MODEL.jsonl, one per model); an existing log is resumed
     device: str = 'auto',           # auto (CUDA when present), cpu, cuda
+    threads: int = 1,               # torch threads while training a trial (1, as fmrec-train: fastest on a busy machine)
     plot: str = None,               # also save the sweep plot to this PNG
     wandb: bool = False,            # also log trials to Weights & Biases if it is installed
 ) -> pd.DataFrame:
@@ -226,7 +227,7 @@ def sweep_main(
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
-    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb)
+    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb, threads=threads)
     _, done = read_log(log)
     if not any(t['status'] == 'complete' for t in done):
         failed = next((t for t in done if t['status'] == 'fail'), None)
