@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #4f41ba47
 from __future__ import annotations
-import json, math, sys, time
+import inspect, json, math, os, sys, time
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import anno_parser
@@ -39,6 +39,28 @@ def _min_train(v):
     if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0): raise FmrecError(f"--min-train must be an integer >= 0, got {v!r}")
     return v
 
+# %% ../nbs/10_cli.ipynb #c4d1e7a1
+def _check_nproc(nproc, model: str, dev) -> int:
+    "`nproc` if `model` can train on that many processes on `dev`, else an `FmrecError` naming `--nproc`."
+    import torch
+    from fmrec_nb.data import FmrecError
+    from fmrec_nb.registry import MODELS
+    if not isinstance(nproc, int) or isinstance(nproc, bool) or nproc < 1: raise FmrecError(f"--nproc must be a positive integer, got {nproc!r}")
+    if nproc > 1 and not MODELS[model].trains:
+        raise FmrecError(f"--nproc {nproc} does not apply to --model {model}: closed forms are fitted in one process (leave out --nproc)")
+    if nproc > 1 and dev.type == 'cuda' and nproc > torch.cuda.device_count():
+        raise FmrecError(f"--nproc {nproc}: this machine has {torch.cuda.device_count()} GPU(s), one per process")
+    return nproc
+
+def _as_argv(args: dict) -> list:
+    "The `fmrec-train` arguments that give `train_main` the values in `args` (defaults and `nproc` left out)."
+    from fmrec_nb.registry import flag
+    params, argv = inspect.signature(train_main).parameters, []
+    for k, v in args.items():
+        if k == 'nproc' or v == params[k].default: continue
+        argv += [flag(('no_' if params[k].default is True else '') + k)] if isinstance(v, bool) else [flag(k), str(v)]
+    return argv
+
 # %% ../nbs/10_cli.ipynb #670d60e6
 def train_main(
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
@@ -65,13 +87,16 @@ def train_main(
     threads: int = 1,               # torch threads while training (1 is fastest for small batches and on a busy machine)
     save: str = None,               # also save the final model to this file
     quiet: bool = False,            # print nothing but errors
+    nproc: int = 1,                 # trained models: data-parallel processes, started by torch's elastic launcher (under torchrun: its world)
 ) -> dict:
     "Train MODEL on DATA, validate on a leaderboard-like split, refit on everything and write a submission."
+    t_start, args = time.perf_counter(), dict(locals())                  # the options as given: --nproc's workers get them
     from fmrec_nb.data import FmrecError, load_dataset, write_atomic_all    # here, not at the top: --help stays fast
     from fmrec_nb.metrics import check_submission, write_submission
-    from fmrec_nb.registry import check_device, check_seed_threads, model_options, save_model, train_validated
-    t_start = time.perf_counter()
-    say = None if quiet else (lambda *a: print(*a, flush=True))
+    from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options, save_model, train_validated
+    from fmrec_nb.distributed import join_world, launch, launched_world, leave_world
+    rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
+    say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, alpha=alpha, sampling=sampling, patience=patience, lam=lam)
     model_options(model, given)                                           # every check that needs no data, first
@@ -84,10 +109,20 @@ def train_main(
     report_path = out.with_suffix('.json')
     if report_path.is_dir(): raise FmrecError(f"--submission {submission}: its report {report_path} is a folder")
     save_path = _check_out(save, '--save') if save else None
-
-    ds = load_dataset(data)
-    if say: say(f"{ds}")
-    m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say)
+    if world == 1 and _check_nproc(nproc, model, dev) > 1:               # start the workers; rank 0 writes the files
+        launch(nproc, _as_argv(args))
+        return json.loads(report_path.read_text())
+    if world > 1 and not MODELS[model].trains:                            # closed forms: rank 0 alone, the others stop
+        if rank > 0: return {}
+        world = 1
+    if world > 1: dev = join_world(dev)
+    try:
+        ds = load_dataset(data)
+        if say: say(f"{ds}")
+        m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say)
+    finally:
+        if world > 1: leave_world()
+    if rank > 0: return report
     recs = m.recommend(ds, 10, device=dev)
     check_submission(recs, ds, 10, src=str(out))                         # named as the user named it, not as its temporary file
     seconds = time.perf_counter() - t_start
@@ -103,7 +138,11 @@ def train_main(
 
 # %% ../nbs/10_cli.ipynb #6e788d24
 def _fail(msg: str, code: int = 2):
-    print(f"fmrec-train: error: {msg}", file=sys.stderr, flush=True)
+    said = False
+    if 'TORCHELASTIC_ERROR_FILE' in os.environ:                           # a worker of --nproc: the launcher says it, once
+        from fmrec_nb.distributed import record_failure
+        said = record_failure(msg)
+    if not said: print(f"fmrec-train: error: {msg}", file=sys.stderr, flush=True)
     sys.exit(code)
 
 def fmrec_train(argv: list = None) -> int:
@@ -112,5 +151,17 @@ def fmrec_train(argv: list = None) -> int:
     p.error = _fail
     args = vars(p.parse_args(argv))
     for k in ('pdb', 'xtra'): args.pop(k, None)
-    from fmrec_nb.data import run_console
-    return run_console('fmrec-train', train_main, args, 'interrupted: no file was written or changed')
+    from fmrec_nb.data import FmrecError, run_console
+    def main(**kw):
+        try: return train_main(**kw)
+        except (FmrecError, OSError) as e:
+            if 'TORCHELASTIC_ERROR_FILE' in os.environ: _fail(str(e))     # a worker of --nproc: the launcher says it, once
+            raise
+    try: return run_console('fmrec-train', main, args, 'interrupted: no file was written or changed')
+    except Exception as e:                                                # a worker of --nproc: one line for the launcher
+        from fmrec_nb.distributed import launched_world, record_failure
+        if launched_world()[2] == 1 or not record_failure(f"{type(e).__name__}: {e}".splitlines()[0]): raise
+        sys.exit(1)
+
+# %% ../nbs/10_cli.ipynb #c4d1e7a3
+if __name__ == '__main__': sys.exit(fmrec_train())

@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/registry.html.md"""
 
 # %% ../nbs/09_registry.ipynb #31d0b115
 from __future__ import annotations
-import math, time
+import math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,13 +21,13 @@ from .mf import EASE, LMF, MF, Popularity
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .peers import ImplicitPeer
-from .train import cross_fitted, evaluate_model, fit, halve_users, tune_ease
+from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'CFM_OPTIONS', 'ModelSpec', 'register_model', 'build_cfm', 'flag',
            'model_options', 'check_device', 'check_seed_threads', 'class_path', 'save_model', 'load_model',
-           'check_held_out', 'train_validated']
+           'available_memory', 'check_ease_memory', 'check_held_out', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -157,6 +157,22 @@ def load_model(path) -> tuple:
     ids = lambda x: x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=object)
     return model, {'user_ids': ids(blob['user_ids']), 'item_ids': ids(blob['item_ids']), 'meta': blob['meta']}
 
+# %% ../nbs/09_registry.ipynb #b7e1c2a1
+def available_memory() -> int:
+    "Bytes of memory available now (Linux's MemAvailable; else the physical memory)."
+    try:
+        with open('/proc/meminfo') as f: return next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration): return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+
+def check_ease_memory(n_items: int, available: int = None, copies: int = 5, itemsize: int = 4) -> int:
+    "The bytes EASE needs on `n_items` items (`copies` float32 item × item matrices), or an `FmrecError` naming the limit."
+    need, have = copies * itemsize * n_items ** 2, available_memory() if available is None else available
+    if need > have:
+        raise FmrecError(f"--model ease: {n_items:,} items need about {need / 2**30:.1f} GiB for EASE's item-item matrices "
+                         f"({copies} × items² × {itemsize} bytes), more than the {have / 2**30:.1f} GiB of memory available; "
+                         "train mf or fm instead")
+    return need
+
 # %% ../nbs/09_registry.ipynb #1f9ebe8e
 def check_held_out(valid: Dataset, split: dict):
     "An `FmrecError` naming the flag to change when the validation split holds nothing out."
@@ -180,6 +196,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     check_held_out(valid, split or {})
     halves = halve_users(valid, seed)
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
+    if model == 'ease': check_ease_memory(ds.n_items)
     if model == 'ease' and opts['lam'] is None:
         m, table = tune_ease(train, valid, device=dev, halves=halves)
         opts['lam'] = build_opts['lam'] = m.lam
@@ -206,5 +223,6 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
               'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': dict(split or {})},
               'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],
-              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions}
+              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions,
+              'world_size': rank_world()[1]}
     return m, report

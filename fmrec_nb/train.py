@@ -10,6 +10,7 @@ import math, os, sys, time, warnings
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn as nn
 from .data import Dataset, FmrecError
 from .metrics import evaluate
 from .model import ClosedForm, Trainable
@@ -17,8 +18,8 @@ from .mf import EASE, gram_matrix
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size', 'fit', 'refit',
-           'tune_ease']
+__all__ = ['NegativeSampler', 'evaluate_model', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size', 'fit', 'rank_world',
+           'data_parallel', 'from_rank0', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -144,15 +145,37 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
     if threads: torch.set_num_threads(threads)
     try:
         with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
-            torch.manual_seed(seed)                       # dropout draws from torch's global generator: seed it, then restore it
+            torch.manual_seed(seed + rank_world()[0])     # dropout draws from torch's global generator: seed it, then restore it
             return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
                         progress, verbose, on_epoch, max_steps, halves)
     finally: torch.set_num_threads(prev)
 
+# %% ../nbs/08_train.ipynb #a1d15e01
+def rank_world() -> tuple:
+    "`(rank, world size)` of the initialised `torch.distributed` process group; `(0, 1)` without one."
+    dist = torch.distributed
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+class _Loss(nn.Module):
+    "A model's `loss` as a module's `forward`: what `DistributedDataParallel` wraps, so that `backward` all-reduces."
+    def __init__(self, model): super().__init__(); self.model = model
+    def forward(self, *batch): return self.model.loss(*batch)
+
+def data_parallel(model, device) -> nn.Module:
+    "`model.loss` as a `DistributedDataParallel` module: its gradients (embeddings included, dense) averaged over the ranks."
+    from torch.nn.parallel import DistributedDataParallel as DDP
+    return DDP(_Loss(model), device_ids=[device.index or 0] if device.type == 'cuda' else None,
+               forward_sync_buffers=False, gradient_as_bucket_view=True)  # buffers are the data layout: the same everywhere
+
+def from_rank0(obj):
+    "Rank 0's `obj` on every rank (a picklable object)."
+    box = [obj]; torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
 # %% ../nbs/08_train.ipynb #38e57339
-def _compiled_loss(model, compile):
-    "`model.loss`, through `torch.compile` when `compile` (None: from a million rows, unless the model opts out)."
-    return torch.compile(model.loss, dynamic=False) if compile else model.loss
+def _compiled_loss(loss, compile):
+    "The loss function `loss`, through `torch.compile` when `compile`."
+    return torch.compile(loss, dynamic=False) if compile else loss
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
          verbose, on_epoch=None, max_steps=None, halves=None) -> History:
@@ -166,50 +189,57 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     if not isinstance(model, Trainable): raise FmrecError(f"fit: {type(model).__name__} is neither a ClosedForm nor a Trainable model")
     if not (isinstance(epochs, int) and epochs >= 1): raise FmrecError(f"epochs must be a positive integer, got {epochs!r}")
     if not lr > 0: raise FmrecError(f"lr must be positive, got {lr!r}")
-    g = torch.Generator().manual_seed(seed)
-    sampler = NegativeSampler(train, n_neg, sampling, generator=g)
+    rank, world = rank_world()
+    g = torch.Generator().manual_seed(seed)                              # the shuffle: the same on every rank
+    gs = g if world == 1 else torch.Generator().manual_seed(seed + 1_000_003 * (rank + 1))  # negatives: each rank its own
+    sampler = NegativeSampler(train, n_neg, sampling, generator=gs)
     keep = torch.from_numpy((sampler.n_unseen > 0).numpy()[train.users])
     U, I = torch.from_numpy(train.users)[keep], torch.from_numpy(train.items)[keep]
     if len(U) == 0: raise FmrecError(f"{train.name}: no interactions to train on (or every user has seen every item)")
     R = torch.from_numpy(train.ratings)[keep] if model.use_ratings and train.ratings is not None else None
     bs = min(batch_size or auto_batch_size(len(U)), len(U))
+    n_mine, bs_mine = -(-len(U) // world), max(bs // world, 1)          # each rank: 1/world of the positives and of each batch
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    loss_fn = _compiled_loss(model, len(U) >= 1_000_000 and model.compile_by_default if compile is None else compile)
+    eager = model.loss if world == 1 else data_parallel(model, dev)      # DDP: backward all-reduces the gradients
+    loss_fn = _compiled_loss(eager, len(U) >= 1_000_000 and model.compile_by_default if compile is None else compile)
     best, best_state, bad, done, start_loss = -math.inf, None, 0, 0, None
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
         model.train()
         perm = torch.randperm(len(U), generator=g)
-        steps = range(0, len(U), bs)
+        if world > 1: perm = perm[(torch.arange(n_mine) * world + rank) % len(perm)]  # this rank's shard: rank, rank + world, ...
+        steps = range(0, n_mine, bs_mine)
         if max_steps is not None: steps = steps[:max_steps - done]         # a budget of steps, for costly models
-        for s in _progress(steps, _want_progress(progress)):
-            idx = perm[torch.arange(s, s + bs) % len(perm)]              # every batch full: wraps around at the end
+        for s in _progress(steps, rank == 0 and _want_progress(progress)):
+            idx = perm[torch.arange(s, s + bs_mine) % len(perm)]         # every batch full: wraps around at the end
             u = U[idx]
             batch = (u.to(dev), I[idx].to(dev), sampler(u).to(dev)) + ((R[idx].to(dev),) if R is not None else ())
             try: loss = loss_fn(*batch)
             except Exception as e:                                      # no C++ compiler, say: train without compiling
-                if loss_fn == model.loss: raise
+                if loss_fn is eager: raise
                 warnings.warn(f"torch.compile failed ({type(e).__name__}: {str(e)[:200]}); training without it")
-                loss_fn = model.loss; loss = loss_fn(*batch)
+                loss_fn = eager; loss = loss_fn(*batch)
             if start_loss is None: start_loss = loss.item()                # the yardstick of divergence: before any step
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.detach()
         done += len(steps)
+        if world > 1: torch.distributed.all_reduce(total); total /= world    # the mean loss over the ranks
         row = dict(epoch=epoch, loss=total.item() / len(steps), seconds=time.perf_counter() - t0)
         if max_steps is not None: row['steps'] = done
         if not math.isfinite(row['loss']) or row['loss'] > 100 * max(start_loss, 1e-3):
             raise FmrecError(f"{train.name}: training diverged at epoch {epoch} (mean loss {row['loss']:.3g}, {start_loss:.3g} "
                              f"before the first step): the learning rate lr={lr:g} is likely too high (--lr)")
         model.eval()
-        if valid is not None:
-            t1 = time.perf_counter()
-            row.update(evaluate_model(model, train, valid, k, dev, halves), eval_seconds=time.perf_counter() - t1)
+        if valid is not None:                                            # rank 0 validates, every rank gets its numbers:
+            t1, scores = time.perf_counter(), {}                         # so all ranks stop at the same epoch
+            if rank == 0: scores = dict(evaluate_model(model, train, valid, k, dev, halves), eval_seconds=time.perf_counter() - t1)
+            row.update(from_rank0(scores) if world > 1 else scores)
         hist.add(**row)
         if on_epoch is not None: on_epoch(row)                          # e.g. a sweep's pruner; may raise to stop training
-        if verbose: print(' '.join(f'{c} {v:.4f}' if isinstance(v, float) else f'{c} {v}' for c, v in row.items()), flush=True)
+        if verbose and rank == 0: print(' '.join(f'{c} {v:.4f}' if isinstance(v, float) else f'{c} {v}' for c, v in row.items()), flush=True)
         if valid is None: hist.best_epoch = epoch
         elif row[metric] > best:
             best, bad, hist.best_epoch = row[metric], 0, epoch
