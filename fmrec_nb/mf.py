@@ -15,7 +15,8 @@ from .data import Dataset, FmrecError
 from .model import ClosedForm, Factorised, Trainable, check_loss, sampled_loss
 
 # %% auto #0
-__all__ = ['interaction_matrix', 'Popularity', 'gram_matrix', 'EASE', 'MF', 'ConfidenceWeighted', 'LMF']
+__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'EASE',
+           'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/04_mf.ipynb #c8eb4370
 def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
@@ -56,35 +57,96 @@ def gram_matrix(train: Dataset) -> torch.Tensor:
         Xt = X.to_sparse_coo().t().coalesce().to_sparse_csr()
         return (Xt @ X).to_dense()
 
+# %% ../nbs/04_mf.ipynb #2572dbe2
+def user_space_factors(train: Dataset) -> tuple:
+    "`(Λ, Q, Y)` in float64: K = XXᵀ = QΛQᵀ over `train`'s users, and Y = QᵀX `[n_users, n_items]`."
+    X = interaction_matrix(train).to_dense()                  # [n_users, n_items], 0/1
+    K = (X @ X.T).double()                                    # [n_users, n_users] counts, exact in float32
+    lam, Q = torch.linalg.eigh(K)
+    return lam.clamp_(min=0), Q, Q.T @ X.double()
+
+# %% ../nbs/04_mf.ipynb #8c215eca
+EASE_SPACES = ('auto', 'users', 'items')
+
+def ease_space(train: Dataset, space: str = 'auto') -> str:
+    "`'users'` when `train` has fewer users than items (or when forced), else `'items'`."
+    if space not in EASE_SPACES: raise FmrecError(f"EASE: space must be one of {', '.join(map(repr, EASE_SPACES))}, got {space!r}")
+    if space != 'auto': return space
+    return 'users' if train.n_users < train.n_items else 'items'
+
 # %% ../nbs/04_mf.ipynb #5322b3be
+def _rows(indptr, indices, users) -> tuple:
+    "The training items of `users` in CSR order, and the offset of each user's run."
+    start, n = indptr[users], indptr[users + 1] - indptr[users]
+    offsets = torch.zeros(len(users), dtype=torch.int64); torch.cumsum(n[:-1], 0, out=offsets[1:])
+    return indices[torch.arange(int(n.sum())) + torch.repeat_interleave(start - offsets, n)], offsets, n
+
 class EASE(ClosedForm):
     "Closed-form item-item model of Steck (2019): B = I - P/diag(P), P = (XᵀX + λI)⁻¹, diagonal zeroed."
-    def __init__(self, lam: float = 200.0, dtype: str = 'float32', device='cpu'):
+    def __init__(self, lam: float = 200.0, dtype: str = 'float32', device='cpu', space: str = 'auto'):
         if dtype not in ('float32', 'float64'): raise FmrecError(f"EASE: dtype must be 'float32' or 'float64', got {dtype!r}")
-        self.lam, self.dtype, self.device, self.B = float(lam), dtype, device, None
+        if space not in EASE_SPACES: raise FmrecError(f"EASE: space must be one of {', '.join(map(repr, EASE_SPACES))}, got {space!r}")
+        self.lam, self.dtype, self.device, self.space = float(lam), dtype, device, space
+        self.B = self.Y = None
     def fit(self, train: Dataset, gram: torch.Tensor = None) -> 'EASE':
-        "Solve for B on `train` (pass `gram` to reuse XᵀX across values of λ); keeps `train`'s histories for scoring."
-        if not self.lam > 0: raise FmrecError(f"EASE: lam must be positive, got {self.lam}")
-        self.indptr, self.indices = (torch.from_numpy(a) for a in train.csr())
+        "Solve on `train` in the smaller space (`gram`, XᵀX to reuse across λ, forces item space); keeps `train`'s histories."
+        if gram is None and ease_space(train, self.space) == 'users': return self.fit_users(train, user_space_factors(train))
+        return self.fit_items(train, gram)
+    def fit_items(self, train: Dataset, gram: torch.Tensor = None) -> 'EASE':
+        "B from the Cholesky inverse of XᵀX + λI `[n_items, n_items]`."
+        self._check(train)
         G = (gram_matrix(train) if gram is None else gram).to(self.device, getattr(torch, self.dtype), copy=True)
         G.diagonal().add_(self.lam)
         P = torch.cholesky_inverse(torch.linalg.cholesky(G))
         B = P / (-P.diagonal())[None, :]
         B.fill_diagonal_(0)
-        self.B = B.float()
+        self.B, self.Y = B.float(), None
         return self
+    def fit_users(self, train: Dataset, factors: tuple, Y2: torch.Tensor = None) -> 'EASE':
+        "Keep Q/(Λ+λ), Y and diag P from `user_space_factors(train)` (`Y2`: Y², to reuse across λ)."
+        self._check(train)
+        lam_k, Q, Y = factors
+        inv = 1 / (lam_k + self.lam)                                         # [n_users]: eigenvalues of A⁻¹
+        diag_p = (1 - inv @ (Y * Y if Y2 is None else Y2)) / self.lam         # [n_items]
+        to = dict(device=self.device, dtype=getattr(torch, self.dtype))
+        self.QA, self.Y, self.diag_p, self.B = (Q * inv).to(**to), Y.to(**to), diag_p.to(**to), None
+        return self
+    def _check(self, train):
+        if not self.lam > 0: raise FmrecError(f"EASE: lam must be positive, got {self.lam}")
+        self.indptr, self.indices, self._n_items = (*(torch.from_numpy(a) for a in train.csr()), train.n_items)
     n_users = property(lambda self: len(self.indptr) - 1)
-    n_items = property(lambda self: len(self.B))
+    n_items = property(lambda self: self._n_items)
+    fitted_space = property(lambda self: 'users' if self.Y is not None else 'items')
     def score_block(self, users) -> torch.Tensor:
-        "Scores `[b, n_items]` = X[users] @ B, as a sum of the rows of B of each user's training items."
+        "Scores `[b, n_items]` = X[users] @ B: a sum of rows of B (item space) or X[users] − (A⁻¹X)[users]/diag P (user space)."
         users = torch.as_tensor(users, dtype=torch.int64).cpu()
-        start, n = self.indptr[users], self.indptr[users + 1] - self.indptr[users]
-        offsets = torch.zeros(len(users), dtype=torch.int64); torch.cumsum(n[:-1], 0, out=offsets[1:])
-        pos = torch.arange(int(n.sum())) + torch.repeat_interleave(start - offsets, n)
-        return F.embedding_bag(self.indices[pos].to(self.B.device), self.B, offsets.to(self.B.device), mode='sum')
-    def config(self) -> dict: return {'lam': self.lam, 'dtype': self.dtype}
-    def state_dict(self) -> dict: return {'B': self.B, 'indptr': self.indptr, 'indices': self.indices}
-    def load_state_dict(self, d: dict): self.B, self.indptr, self.indices = d['B'], d['indptr'], d['indices']
+        items, offsets, n = _rows(self.indptr, self.indices, users)
+        if self.Y is None: return F.embedding_bag(items.to(self.B.device), self.B, offsets.to(self.B.device), mode='sum')
+        S = (self.QA[users.to(self.QA.device)] @ self.Y).div_(-self.diag_p)           # [b, n_items]: −C/diag P
+        S.view(-1).index_add_(0, (torch.repeat_interleave(torch.arange(len(users)), n) * self.n_items + items).to(S.device),
+                              torch.ones(len(items), dtype=S.dtype, device=S.device))  # + X[users]
+        return S
+    def config(self) -> dict: return {'lam': self.lam, 'dtype': self.dtype, 'space': self.space}
+    def state_dict(self) -> dict:
+        base = {'indptr': self.indptr, 'indices': self.indices, 'n_items': torch.tensor(self.n_items)}
+        if self.Y is None: return {**base, 'B': self.B}
+        return {**base, 'QA': self.QA, 'Y': self.Y, 'diag_p': self.diag_p}
+    def load_state_dict(self, d: dict):
+        self.indptr, self.indices = d['indptr'], d['indices']
+        self._n_items = int(d['n_items']) if 'n_items' in d else len(d['B'])
+        self.B, self.Y = d.get('B'), d.get('Y')
+        if self.Y is not None: self.QA, self.diag_p = d['QA'], d['diag_p']
+
+# %% ../nbs/04_mf.ipynb #b5e152ec
+def ease_models(train: Dataset, lams, space: str = 'auto', dtype: str = 'float32', device='cpu'):
+    "One fitted `EASE` per λ of `lams`, all from one factorisation of `train` (user space) or one Gram matrix (item space)."
+    if ease_space(train, space) == 'users':
+        factors = user_space_factors(train)
+        Y2 = factors[2] * factors[2]
+        for lam in lams: yield EASE(lam, dtype, device, space).fit_users(train, factors, Y2)
+    else:
+        G = gram_matrix(train)
+        for lam in lams: yield EASE(lam, dtype, device, space).fit_items(train, G)
 
 # %% ../nbs/04_mf.ipynb #4e4fee97
 class MF(Trainable, Factorised):

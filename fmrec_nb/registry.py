@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/registry.html.md"""
 
 # %% ../nbs/09_registry.ipynb #31d0b115
 from __future__ import annotations
-import math, os, time
+import math, os, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -196,9 +196,10 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     check_held_out(valid, split or {})
     halves = halve_users(valid, seed)
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
+    progress = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     if model == 'ease': check_ease_memory(ds.n_items)
     if model == 'ease' and opts['lam'] is None:
-        m, table = tune_ease(train, valid, device=dev, halves=halves)
+        m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves)
         opts['lam'] = build_opts['lam'] = m.lam
         say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
         rows, best_epoch, history = table.reset_index().to_dict('records'), 1, []
@@ -217,7 +218,10 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
             say(f"refit on all {ds.n_interactions:,} interactions for {best_epoch} epochs")
             refit_model(m, ds, best_epoch, seed=seed, device=dev, threads=threads,
                         **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
-        else: m.fit(ds)
+        else:
+            t = time.perf_counter()
+            m.fit(ds)
+            if progress and model == 'ease': progress(f"EASE refit on all {ds.n_interactions:,} interactions ({m.fitted_space[:-1]} space) in {time.perf_counter() - t:.1f} s")
     report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
               'valid_selection': {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'},
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,

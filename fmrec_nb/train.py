@@ -14,7 +14,7 @@ import torch.nn as nn
 from .data import Dataset, FmrecError
 from .metrics import evaluate
 from .model import ClosedForm, Trainable
-from .mf import EASE, gram_matrix
+from .mf import ease_models, ease_space
 from .topk import resolve_device
 
 # %% auto #0
@@ -259,12 +259,13 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
-              device='auto', halves=None) -> tuple:
-    "Fit EASE for each λ in `grid`, return `(best model, table of validation metrics by λ)`."
-    G, rows, best = gram_matrix(train), [], None
-    for lam in grid:
-        t0 = time.perf_counter()
-        m = EASE(lam).fit(train, gram=G)
-        rows.append({'lam': lam, **evaluate_model(m, train, valid, k, device, halves), 'seconds': time.perf_counter() - t0})
-        if best is None or rows[-1][metric] > best[0]: best = rows[-1][metric], m
+              device='auto', space: str = 'auto', say=None, halves=None) -> tuple:
+    "Fit EASE for each λ in `grid` from one factorisation, return `(best model, table of validation metrics by λ)`."
+    rows, best, t0 = [], None, time.perf_counter()
+    where = ease_space(train, space)
+    for i, m in enumerate(ease_models(train, grid, where)):
+        row = {'lam': m.lam, **evaluate_model(m, train, valid, k, device, halves), 'seconds': time.perf_counter() - t0}
+        rows.append(row); t0 = time.perf_counter()
+        if say: say(f"EASE lambda {i + 1}/{len(grid)} ({where[:-1]} space): {m.lam:g}, validation {metric} {row[metric]:.4f} in {row['seconds']:.1f} s")
+        if best is None or row[metric] > best[0]: best = row[metric], m
     return best[1], pd.DataFrame(rows).set_index('lam')
