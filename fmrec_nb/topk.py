@@ -1,4 +1,4 @@
-"""The top-10 unseen items of every user in a second or two: score a block of users, mask what they have seen, take the top k, write into a preallocated result.
+"""The top-10 unseen items of every user: score a block of users, mask what they have seen, take the top k, write into a preallocated result; nothing per user in Python.
 
 Docs: https://fmrec.github.io/fmrec/fast_topk.html.md"""
 
