@@ -16,7 +16,7 @@ import torch.nn as nn
 from .data import Dataset, FmrecError, write_atomic
 from .split import split_like_leaderboard
 from .topk import resolve_device
-from .model import Recommender, Trainable
+from .model import LOSSES, Recommender, Trainable
 from .mf import EASE, LMF, MF, Popularity
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
@@ -95,7 +95,7 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'patience': (int, lambda v: v >= 0, 'an integer >= 0'), 'lr': (float, lambda v: 0 < v < math.inf, 'a positive number'),
            'reg': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'), 'alpha': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
            'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'),
-           'loss': (str, lambda v: v in ('bpr', 'bce'), "'bpr' or 'bce'"), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'")}
+           'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'")}
 
 def flag(k: str) -> str:
     "The command-line flag of option `k`."
