@@ -209,7 +209,8 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
         hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, **fit_kw)
         rows, best, best_epoch, history = hist.rows, hist.best, hist.best_epoch, hist.rows
     chose = len(rows) > 1                                              # epochs or λ were chosen on these answers
-    honest = cross_fitted(rows) if chose and 'recall@10:a' in best else {k: v for k, v in best.items() if '@' in k and ':' not in k and k != 'coverage'}
+    selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}   # all validation users
+    honest = cross_fitted(rows) if chose and 'recall@10:a' in best else {k: v for k, v in selection.items() if k != 'coverage'}
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
         f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
     if refit:
@@ -223,7 +224,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
             m.fit(ds)
             if progress and model == 'ease': progress(f"EASE refit on all {ds.n_interactions:,} interactions ({m.fitted_space[:-1]} space) in {time.perf_counter() - t:.1f} s")
     report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
-              'valid_selection': {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'},
+              'valid_selection': selection,
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
               'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': dict(split or {})},
               'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],
