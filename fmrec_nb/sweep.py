@@ -8,12 +8,7 @@ Docs: https://fmrec.github.io/fmrec/sweep.html.md"""
 from __future__ import annotations
 import json, math, os, sys, time
 from pathlib import Path
-import pandas as pd
 from fastcore.script import anno_parser
-from .data import Dataset, FmrecError, load_dataset, run_console
-from .split import split_like_leaderboard
-from .train import cross_fitted, fit, halve_users
-from .registry import FIT_OPTIONS, MODELS, check_device, check_seed_threads, model_options
 
 # %% auto #0
 __all__ = ['SPACES', 'distributions', 'read_records', 'read_log', 'append_log', 'run_trial', 'sweep', 'trials_table',
@@ -36,6 +31,7 @@ SPACES = {
 }
 
 def _optuna():
+    from fmrec_nb.data import FmrecError
     try: import optuna
     except ImportError: raise FmrecError("sweeps need Optuna: pip install 'fmrec[sweep]' (or pip install optuna)") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -43,6 +39,7 @@ def _optuna():
 
 def distributions(space: dict) -> dict:
     "Optuna distributions of a search space written as tuples."
+    from fmrec_nb.data import FmrecError
     optuna = _optuna(); D = optuna.distributions; out = {}
     for name, spec in space.items():
         kind, *args = spec
@@ -79,6 +76,8 @@ def append_log(path, record: dict):
 def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: int = 0, epochs: int = 30,
               device='auto', report=None, threads: int = 1) -> dict:
     "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
+    from fmrec_nb.registry import FIT_OPTIONS, MODELS, model_options
+    from fmrec_nb.train import cross_fitted, fit, halve_users
     opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
     m = MODELS[model].build(train, {**opts, 'seed': seed})
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
@@ -104,6 +103,9 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
           log=None, epochs: int = 30, device='auto', valid_last=None, valid_random=None, wandb: bool = False,
           quiet: bool = False, threads: int = 1) -> pd.DataFrame:
     "Tune `model` on the leaderboard-like split of `data` with Optuna; every trial is appended to the JSON-lines `log`."
+    from fmrec_nb.data import Dataset, FmrecError, load_dataset
+    from fmrec_nb.split import split_like_leaderboard
+    from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options
     optuna = _optuna()
     if model not in MODELS: raise FmrecError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
     space = space or SPACES.get(model)
@@ -165,6 +167,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
 # %% ../nbs/11_sweep.ipynb #b9aa99cd
 def trials_table(log) -> pd.DataFrame:
     "The trials of a sweep log as a table (one row per trial, parameters as columns), best first."
+    import pandas as pd
     _, trials = read_log(log)
     rows = [dict(trial=t['trial'], status=t['status'], recall=t['value'], recall_honest=t.get('honest'), best_epoch=t.get('best_epoch'),
                  n_epochs=len(t['epochs']), seconds=t.get('seconds'), **t['params']) for t in trials]
@@ -173,6 +176,8 @@ def trials_table(log) -> pd.DataFrame:
 
 def honest_best(log) -> float:
     "Recall@10 of the sweep's choice (trial and epoch) made on one half of the validation users, read on the other, both ways."
+    from fmrec_nb.data import FmrecError
+    from fmrec_nb.train import cross_fitted
     _, trials = read_log(log)
     rows = [e for t in trials if t['status'] == 'complete' for e in t['epochs'] if 'recall@10:a' in e]
     if not rows: raise FmrecError(f"{log}: no complete trial with per-half scores yet")
@@ -180,6 +185,8 @@ def honest_best(log) -> float:
 
 def best_command(log, submission: str = 'submission.csv') -> str:
     "The `fmrec-train` command line of the best complete trial in `log`."
+    from fmrec_nb.data import FmrecError
+    from fmrec_nb.registry import MODELS
     header, trials = read_log(log)
     done = [t for t in trials if t['status'] == 'complete']
     if not done: raise FmrecError(f"{log}: no complete trial yet")
@@ -190,24 +197,54 @@ def best_command(log, submission: str = 'submission.csv') -> str:
     return ' '.join(['fmrec-train', *args, f'--submission {submission}'])
 
 # %% ../nbs/11_sweep.ipynb #bb146e69
+def _log_axis(ax, lo: float, hi: float, integer: bool):
+    "A log x axis over the searched range `lo`..`hi` with at most five labels: powers of 2 for integers, 1-3 steps or decades for floats."
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+    pad = (hi / lo) ** 0.04
+    ax.set_xscale('log'); ax.set_xlim(lo / pad, hi * pad)
+    if integer: ticks = [(1, 2 ** k) for k in range(math.floor(math.log2(lo)), math.ceil(math.log2(hi)) + 1)]
+    else: ticks = [(m, m * 10.0 ** e) for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1) for m in (1, 3)]
+    ticks = [(m, t) for m, t in ticks if lo / 1.01 <= t <= hi * 1.01]
+    decades = not integer and len(ticks) > 5
+    if decades: ticks = [(m, t) for m, t in ticks if m == 1]
+    ticks = [t for _, t in ticks]
+    while len(ticks) > 5: ticks = ticks[::2]
+    ax.xaxis.set_major_locator(FixedLocator(ticks)); ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'$10^{{{round(math.log10(v))}}}$' if decades else f'{v:g}'))
+
 def plot_sweep(log, baseline: float = None):
-    "Recall@10 by trial (running best) and one slice per parameter."
+    "Recall@10 by trial (running best) and one slice per parameter over its searched range, coloured by trial number."
     import matplotlib.pyplot as plt
     header, _ = read_log(log)
     df = trials_table(log).sort_values('trial')
-    params = list(header['space'])
-    fig, axes = plt.subplots(1, 1 + len(params), figsize=(3.2 * (1 + len(params)), 2.8), squeeze=False)
-    ax = axes[0, 0]
+    space = header['space']; params = list(space)
+    n = 1 + len(params); ncols = 2 if n == 4 else min(3, n); nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(9, 0.6 + 2.6 * nrows), sharey=True, squeeze=False, layout='constrained')
+    ax = axes.flat[0]
     for status, mk in (('complete', 'o'), ('pruned', 'x')):
         d = df[df.status == status]; ax.scatter(d.trial, d.recall, marker=mk, label=status)
     ax.plot(df.trial, df.recall.where(df.status == 'complete').cummax().ffill(), 'k-', lw=1, label='best so far')
     if baseline is not None: ax.axhline(baseline, color='C3', ls=':', label='defaults')
-    ax.set(xlabel='trial', ylabel='validation recall@10', title=f"{header['model']} on {Path(header['data']).name}"); ax.legend(fontsize=7)
-    for ax, p in zip(axes[0, 1:], params):
-        ax.scatter(df[p], df.recall, c=df.trial, cmap='viridis', s=18)
-        if header['space'][p][-1] == 'log': ax.set_xscale('log')
-        ax.set(xlabel=p)
-    plt.tight_layout()
+    ax.xaxis.set_major_locator(plt.MaxNLocator(6, integer=True))
+    ax.set(xlabel='trial', title='by trial'); ax.legend(fontsize=7)
+    norm = plt.Normalize(0, max(df.trial.max(), 1))
+    for ax, p in zip(axes.flat[1:], params):
+        kind, *args = space[p]
+        for status, mk in (('complete', 'o'), ('pruned', 'x')):
+            d = df[df.status == status]
+            x = d[p].map({str(c): i for i, c in enumerate(args[0])}.get, na_action='ignore') if kind == 'cat' else d[p]
+            sc = ax.scatter(x, d.recall, c=d.trial, cmap='viridis', norm=norm, marker=mk, s=20)
+        if kind == 'cat': ax.set_xlim(-0.5, len(args[0]) - 0.5); ax.set_xticks(range(len(args[0])), [str(c) for c in args[0]])
+        elif 'log' in args[2:]: _log_axis(ax, args[0], args[1], kind == 'int')
+        else: ax.set_xlim(args[0], args[1]); ax.xaxis.set_major_locator(plt.MaxNLocator(5, integer=kind == 'int'))
+        ax.set(xlabel=p, title=f'by {p}')
+    for ax in axes.flat[n:]: ax.set_visible(False)
+    for ax in axes[:, 0]: ax.set_ylabel('validation recall@10')
+    for ax in axes.flat[:n]: ax.tick_params(labelsize=8)
+    if params:
+        cb = fig.colorbar(sc, ax=list(axes.flat[1:n]), label='trial number', shrink=0.9)
+        cb.ax.yaxis.set_major_locator(plt.MaxNLocator(6, integer=True))
+    fig.suptitle(f"{header['model']} sweep on {Path(header['data']).name}: {len(df)} trials (x: pruned, its best score before the stop)")
     return fig
 
 # %% ../nbs/11_sweep.ipynb #a43f9eaf
@@ -222,8 +259,10 @@ def sweep_main(
     threads: int = 1,               # torch threads while training a trial (1, as fmrec-train: fastest on a busy machine)
     plot: str = None,               # also save the sweep plot to this PNG
     wandb: bool = False,            # also log trials to Weights & Biases if it is installed
-) -> pd.DataFrame:
+):
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
+    from fmrec_nb.data import FmrecError               # here, not at the top: --help stays fast
+    from fmrec_nb.registry import MODELS
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
@@ -247,6 +286,7 @@ def fmrec_sweep(argv: list = None) -> int:
     p.error = fail
     args = vars(p.parse_args(argv))
     for k in ('pdb', 'xtra'): args.pop(k, None)
+    from fmrec_nb.data import run_console              # after parsing: --help and a mistyped flag import nothing heavy
     return run_console('fmrec-sweep', sweep_main, args, 'interrupted: the trials finished so far are in the log; '
                        'the same command resumes the sweep')
 
