@@ -7,16 +7,19 @@ Docs: https://fmrec.github.io/fmrec/convfm.html.md"""
 # %% ../nbs/06_convfm.ipynb #110ae823
 from __future__ import annotations
 import math, time
+from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .data import Dataset, FmrecError
 from .fm import FieldBags, FieldFM, layout_dataset, pick_fields
 
 # %% auto #0
-__all__ = ['field_pairs', 'interaction_cube', 'conv_plan', 'CubeCNN', 'AttentiveBags', 'cube_scores', 'reset_cube_layers',
+__all__ = ['CHUNK_BYTES', 'field_pairs', 'interaction_cube', 'conv_plan', 'CubeCNN', 'morton', 'CubeLayout', 'cube_layout',
+           'weight_mats', 'first_layer', 'next_layer', 'CubeStack', 'AttentiveBags', 'cube_scores', 'reset_cube_layers',
            'attentive', 'CFM', 'pairs_per_second', 'scoring_plan', 'two_stage_vs_exact']
 
 # %% ../nbs/06_convfm.ipynb #82d8b9dc
@@ -55,6 +58,7 @@ class CubeCNN(nn.Module):
                                    for l, p in enumerate(self.plan))
         n_in = channels * self.plan[-1]['out'][0] if self.plan else n_pairs      # channels × leftover pair depth
         self.dropout, self.out = nn.Dropout(dropout), nn.Linear(n_in, 1)
+        self.layouts = {}                          # `score_fields`' cube layouts, by pairs, fields and device
 
     def forward(self, cube: torch.Tensor) -> torch.Tensor:
         "Scores `[N]` of cubes `[N, P, d, d]`."
@@ -68,6 +72,140 @@ class CubeCNN(nn.Module):
         "Working memory of one cube in a forward pass: the (padded) cube and every layer's output, float32, ×2 slack."
         layers = sum(c.out_channels * math.prod(p['out']) for c, p in zip(self.convs, self.plan))
         return 4 * (2 * self.n_pairs * (self.dim + 1) ** 2 + 2 * layers)
+
+# %% ../nbs/06_convfm.ipynb #279e9281
+def morton(levels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Row and column `(a, b)` of each position t of a 2^levels × 2^levels grid in Morton order (t's bits: a's and b's interleaved, a's first)."
+    t = torch.arange(4 ** levels)
+    a, b = torch.zeros_like(t), torch.zeros_like(t)
+    for j in range(levels): a |= (t >> (2 * j + 1) & 1) << j; b |= (t >> (2 * j) & 1) << j
+    return a, b
+
+# %% ../nbs/06_convfm.ipynb #f6d3af0c
+class CubeLayout(NamedTuple):
+    "Where the first layer's patches come from (`ia`, `ib`: places in `[field vectors, 1, 0]`), their shape, and each layer's real positions."
+    ia: torch.Tensor
+    ib: torch.Tensor
+    masks: list
+    depth: int
+    rows: int
+    width: int
+
+def cube_layout(pairs: torch.Tensor, n_fields: int, dim: int, plan: list) -> CubeLayout:
+    "The cube as the first layer's patches: Morton order, a kernel's two depth slices side by side, a 1 for the bias; masks of the padding."
+    kd, levels = plan[0]['kernel'][0], len(plan)
+    depth = len(pairs) - kd + 1
+    a1, b1 = morton(levels - 1)                                                  # the first layer's output positions
+    dz, i, j = (t.reshape(1, -1) for t in torch.meshgrid(torch.arange(kd), torch.arange(2), torch.arange(2), indexing='ij'))
+    a, b = 2 * a1[:, None] + i, 2 * b1[:, None] + j                              # [rows, kd·4]: cube row and column
+    f = pairs[torch.arange(depth)[:, None, None] + dz]                           # [depth, 1, kd·4, 2]: the pair's fields
+    one, zero = n_fields * dim, n_fields * dim + 1
+    inside = (a < dim) & (b < dim)                                               # outside: the zero padding
+    ia, ib = torch.where(inside, f[..., 0] * dim + a, zero), torch.where(inside, f[..., 1] * dim + b, zero)
+    bias = torch.full((depth, len(a1), 1), one)
+    masks = []
+    for l in range(levels - 1):                                                  # layer l's output on its grid
+        a, b = morton(levels - 1 - l)
+        keep = (a < plan[l]['out'][1]) & (b < plan[l]['out'][1])
+        masks.append(None if keep.all() else keep[:, None])
+    return CubeLayout(torch.cat([ia, bias], -1).flatten(), torch.cat([ib, bias], -1).flatten(), masks + [None],
+                      depth, len(a1), 4 * kd + 1)
+
+# %% ../nbs/06_convfm.ipynb #367ccbd8
+def weight_mats(cnn: CubeCNN) -> tuple[list, list]:
+    "Each convolution as a matrix on patches, and its bias; the first layer's bias is the matrix's last row."
+    Ws, bs = [], []
+    for l, conv in enumerate(cnn.convs):
+        W = conv.weight.permute(2, 3, 4, 1, 0).flatten(1, 3)                    # [kd, 2·2·C_in, C_out]
+        if l == 0: Ws.append(torch.cat([W.flatten(0, 1), conv.bias[None]]).contiguous()); bs.append(None)
+        else: Ws.append(torch.cat(list(W), 1).contiguous()); bs.append(conv.bias)
+    return Ws, bs
+
+# %% ../nbs/06_convfm.ipynb #88538f1e
+def first_layer(A: torch.Tensor, lay: CubeLayout, W: torch.Tensor) -> tuple:
+    "For rows `A [n, F·d + 2]`: the patches' two factors, the patches `[n·depth·rows, width]` and the first layer's output `[n, depth, rows, C]`."
+    xa, xb = A.index_select(1, lay.ia), A.index_select(1, lay.ib)
+    X = (xa * xb).view(-1, lay.width)
+    x = torch.mm(X, W).relu_().view(len(A), lay.depth, lay.rows, -1)
+    return xa, xb, X, (x if lay.masks[0] is None else x.mul_(lay.masks[0]))
+
+def next_layer(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, mask) -> torch.Tensor:
+    "A later layer on `x [n, depth, rows, C]`: a patch is 4 consecutive rows; with depth 2 the halves' products are added a slice apart."
+    n, depth, rows, C = x.shape
+    y = torch.mm(x.view(-1, 4 * C), W).view(n, depth, rows // 4, -1)
+    out = torch.add(y[:, :-1, :, :C], y[:, 1:, :, C:]) if y.shape[-1] == 2 * C else y
+    out = out.add_(b).relu_()
+    return out if mask is None else out.mul_(mask)
+
+# %% ../nbs/06_convfm.ipynb #8800b0b9
+class CubeStack(torch.autograd.Function):
+    "The convolutions of a `CubeCNN` on the cubes of `A`'s rows, a chunk of rows at a time; the gradient written out, the first layer recomputed."
+    @staticmethod
+    def forward(ctx, A, lay, chunk, save, *params):
+        L = (len(params) + 1) // 2
+        Ws, bs = params[:L], (None, *params[L:])
+        save, full = save and L > 1, []                                           # keep layers 2.. for backward
+        for s in range(0, len(A), chunk):
+            xs = [first_layer(A[s:s + chunk], lay, Ws[0])[-1]]
+            for l in range(1, L): xs.append(next_layer(xs[-1], Ws[l], bs[l], lay.masks[l]))
+            keep = xs[1:] if save else xs[-1:]
+            if not full: full = [A.new_empty(len(A), *t.shape[1:]) for t in keep]
+            for o, t in zip(full, keep): o[s:s + chunk] = t
+        ctx.lay, ctx.chunk, ctx.L = lay, chunk, L
+        ctx.save_for_backward(A, *Ws, *bs[1:], *(full if save else []))
+        return full[-1].view(len(A), -1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lay, chunk, L = ctx.lay, ctx.chunk, ctx.L
+        A, *rest = ctx.saved_tensors
+        Ws, bs, outs = rest[:L], rest[L:2 * L - 1], rest[2 * L - 1:]
+        gA, gWs, gbs = torch.zeros_like(A), [torch.zeros_like(W) for W in Ws], [torch.zeros_like(b) for b in bs]
+        for s in range(0, len(A), chunk):
+            xa, xb, X, x1 = first_layer(A[s:s + chunk], lay, Ws[0])
+            n, C = len(xa), x1.shape[-1]
+            g = grad[s:s + chunk].reshape(n, -1, outs[-1].shape[2] if L > 1 else 1, C)
+            for l in range(L - 1, 0, -1):
+                x_in = outs[l - 2][s:s + chunk] if l > 1 else x1
+                g = torch.ops.aten.threshold_backward(g, outs[l - 1][s:s + chunk], 0)   # ReLU's gradient
+                gbs[l - 1] += g.sum((0, 1, 2))
+                if Ws[l].shape[1] == 2 * C:                                      # depth 2: each half's gradient
+                    gy = g.new_empty(n, g.shape[1] + 1, g.shape[2], 2 * C)
+                    gy[:, :-1, :, :C] = g; gy[:, -1, :, :C] = 0
+                    gy[:, 1:, :, C:] = g; gy[:, 0, :, C:] = 0
+                else: gy = g
+                gy = gy.view(-1, Ws[l].shape[1])
+                gWs[l].addmm_(x_in.reshape(-1, 4 * C).t(), gy)
+                g = torch.mm(gy, Ws[l].t()).view(x_in.shape)
+            g = torch.ops.aten.threshold_backward(g, x1, 0).view(-1, C)
+            gWs[0].addmm_(X.t(), g)
+            gX = torch.mm(Ws[0], g.t()).t()                                     # [rows, width]: faster this way round
+            gA[s:s + chunk].index_add_(1, lay.ia, (xb.view(gX.shape) * gX).view(n, -1))
+            gA[s:s + chunk].index_add_(1, lay.ib, (xa.view(gX.shape) * gX).view(n, -1))
+        return gA, None, None, None, *gWs, *gbs
+
+# %% ../nbs/06_convfm.ipynb #94147bec
+CHUNK_BYTES = 2 * 2**20                 # first-layer output per chunk on a CPU: about the L2 cache of one core
+
+@patch
+@torch.compiler.disable                 # a handwritten autograd.Function with Python loops: nothing to compile
+def score_fields(self: CubeCNN, E: torch.Tensor, pairs: torch.Tensor, chunk: int = None) -> torch.Tensor:
+    "Scores `[N]` of the cubes of field vectors `E [N, F, d]`, as `self(interaction_cube(E, pairs))`, by matrix products."
+    N, n_fields, d = E.shape
+    if not self.plan: return self(interaction_cube(E, pairs))
+    key = (tuple(pairs.flatten().tolist()), n_fields, str(E.device))
+    if key not in self.layouts:
+        lay = cube_layout(pairs.cpu(), n_fields, d, self.plan)
+        self.layouts[key] = lay._replace(ia=lay.ia.to(E.device), ib=lay.ib.to(E.device),
+                                         masks=[m if m is None else m.to(E.device) for m in lay.masks])
+    lay, C = self.layouts[key], self.convs[0].out_channels
+    chunk = chunk or (N if E.is_cuda else max(1, CHUNK_BYTES // (E.element_size() * C * lay.depth * lay.rows)))
+    A = torch.cat([E.reshape(N, -1), E.new_ones(N, 1), E.new_zeros(N, 1)], 1)
+    Ws, bs = weight_mats(self)
+    save = torch.is_grad_enabled() and any(t.requires_grad for t in (A, *Ws, *bs[1:]))
+    x = CubeStack.apply(A, lay, chunk, save, *Ws, *bs[1:])                     # [N, depth · C]
+    x = x.view(N, -1, C).transpose(1, 2).reshape(N, -1)                        # `forward`'s (channel, depth) order
+    return self.out(self.dropout(x)).squeeze(-1)
 
 # %% ../nbs/06_convfm.ipynb #29473cde
 class AttentiveBags(FieldBags):
@@ -100,7 +238,7 @@ def cube_scores(cnn: CubeCNN, pairs: torch.Tensor, Eu: torch.Tensor, Ei: torch.T
     out = Eu.new_empty(n)
     for s in range(0, n, step):                               # a chunk of pairs at a time: the cubes never all exist
         ix = torch.unravel_index(torch.arange(s, min(s + step, n), device=Eu.device), shape)
-        out[s:s + step] = cnn(interaction_cube(torch.cat([Eu[ix], Ei[ix]], -2), pairs))
+        out[s:s + step] = cnn.score_fields(torch.cat([Eu[ix], Ei[ix]], -2), pairs)
     return out.view(shape)
 
 def reset_cube_layers(cnn: CubeCNN, sides, g: torch.Generator):
