@@ -79,7 +79,10 @@ def train_main(
     reg: float = None,              # trained models: L2 on the embedding rows of each batch
     n_neg: int = None,              # trained models: sampled negatives per positive
     batch_size: int = None,         # trained models: default about n/100, 512..16384 (cfm: 256)
-    loss: str = None,               # mf, fm, deepfm: bpr or bce
+    loss: str = None,               # mf, fm, deepfm: bpr, bce, sampled-softmax (n_neg negatives) or softmax (the whole catalogue; not deepfm)
+    history: float = None,          # fm, lfm, deepfm: the user's training items as a user field, pooled Σ/n^HISTORY (0.5; 1 = mean)
+    user_id: Annotated[bool, {'help': 'fm, lfm, deepfm: leave the user-id field out (needs --history) (default: keep it)'}] = True,
+    fields: str = None,             # fm, lfm, deepfm: item side fields to use, comma-separated, or none (default: all)
     alpha: float = None,            # lmf, lfm: confidence 1 + alpha·r of the positives
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
     patience: int = None,           # trained models: stop after this many epochs without improvement
@@ -98,7 +101,7 @@ def train_main(
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, alpha=alpha, sampling=sampling, patience=patience, lam=lam)
+                 loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),

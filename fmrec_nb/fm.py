@@ -10,15 +10,16 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from fastcore.basics import patch
 from .data import Dataset, FmrecError, SideField
 from .topk import topk_from_candidates, topk_from_factors
-from .model import Factorised, Recommender, Trainable, check_loss, evaluating, sampled_loss
+from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, check_loss, evaluating, sampled_loss
 from .mf import ConfidenceWeighted
 
 # %% auto #0
-__all__ = ['pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'fm_side', 'field_vectors', 'FieldFM', 'FM', 'LFM',
-           'DeepFM']
+__all__ = ['pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'HistoryBag', 'fm_side', 'field_vectors', 'FieldFM', 'FM',
+           'LFM', 'DeepFM']
 
 # %% ../nbs/05_fm.ipynb #dc89a74a
 def pick_fields(available: dict, names, side: str) -> dict:
@@ -48,13 +49,14 @@ def layout_dataset(layout: dict) -> Dataset:
 # %% ../nbs/05_fm.ipynb #40985149
 class FieldBags(nn.Module):
     "The fields of one side (its id, then its side fields): index bags pooled into `[w, v]` rows by `EmbeddingBag`s."
-    def __init__(self, n_rows: int, fields: dict, dim: int, pooling: str = 'mean', id_name: str = 'id'):
+    def __init__(self, n_rows: int, fields: dict, dim: int, pooling: str = 'mean', id_name: str = 'id', use_id: bool = True):
         super().__init__()
         if pooling not in ('sum', 'mean'): raise FmrecError(f"pooling must be 'sum' or 'mean', got {pooling!r}")
         for f in fields.values():
             if len(f.index) != n_rows: raise FmrecError(f"side field '{f.name}' has {len(f.index)} rows, expected {n_rows}")
         self.names, self.n_rows, self.dim, self.pooling = [id_name, *fields], n_rows, dim, pooling
-        index = [torch.arange(1, n_rows + 1)[:, None], *(torch.as_tensor(f.index, dtype=torch.int64) for f in fields.values())]
+        index = [torch.arange(1, n_rows + 1)[:, None] * use_id,   # without the id: its bag is all padding
+                 *(torch.as_tensor(f.index, dtype=torch.int64) for f in fields.values())]
         self.spans = np.cumsum([0, *(t.shape[1] for t in index)]).tolist()
         self.register_buffer('index', torch.cat(index, 1))
         self.bags = nn.ModuleList(nn.EmbeddingBag(n, 1 + dim, mode=pooling, padding_idx=0)
@@ -68,6 +70,41 @@ class FieldBags(nn.Module):
     def layout(self) -> dict:
         "`{field: [n_values, width]}` of the side fields (not the id): their part of `data_layout`."
         return {n: [b.num_embeddings, e - s] for n, b, s, e in zip(self.names[1:], self.bags[1:], self.spans[1:], self.spans[2:])}
+
+# %% ../nbs/05_fm.ipynb #96e0f212
+class HistoryBag(nn.Module):
+    "A user-side field of the user's training items: Σ_j [w_j, v_j] · n^-α, optionally leaving one item out per row."
+    def __init__(self, n_users: int, n_items: int, dim: int, alpha: float = 0.5):
+        super().__init__()
+        if not 0 <= alpha <= 1: raise FmrecError(f"history: alpha must be in [0, 1], got {alpha!r}")
+        self.n_users, self.n_items, self.alpha = n_users, n_items, float(alpha)
+        self.weight = nn.Parameter(torch.zeros(n_items, 1 + dim))
+        self.register_buffer('ptr', torch.zeros(n_users + 1, dtype=torch.int64))
+        self.register_buffer('items', torch.zeros(0, dtype=torch.int64))
+
+    def observe(self, train: Dataset):
+        "Keep `train`'s items of each user (CSR, by user) as the bags."
+        if (train.n_users, train.n_items) != (self.n_users, self.n_items):
+            raise FmrecError(f"history: the data has {train.n_users} users × {train.n_items} items, the model {self.n_users} × {self.n_items}")
+        order = np.argsort(train.users, kind='stable')
+        dev = self.weight.device
+        self.ptr = torch.from_numpy(np.r_[0, np.cumsum(np.bincount(train.users, minlength=self.n_users))]).to(dev)
+        self.items = torch.from_numpy(np.asarray(train.items)[order].astype(np.int64)).to(dev)
+
+    def forward(self, users: torch.Tensor, exclude: torch.Tensor = None) -> torch.Tensor:
+        "Pooled `[w, v]` of each user's history, `[*users.shape, 1 + dim]`; without `exclude` (same shape) in each row."
+        u = users.reshape(-1)
+        start, n = self.ptr[u], self.ptr[u + 1] - self.ptr[u]
+        offsets = torch.cumsum(n, 0) - n
+        idx = torch.repeat_interleave(start - offsets, n) + torch.arange(int(n.sum()), device=u.device)
+        total = F.embedding_bag(self.items[idx], self.weight, offsets, mode='sum')
+        if exclude is not None: total, n = total - self.weight[exclude.reshape(-1)], n - 1
+        return (total * n.clamp(min=1).pow(-self.alpha)[:, None]).view(*users.shape, -1)
+
+    def _load_from_state_dict(self, state, prefix, *args):
+        for k in ('ptr', 'items'):                                         # the bags take the saved data's size
+            if prefix + k in state: setattr(self, k, torch.empty_like(state[prefix + k], device=self.weight.device))
+        super()._load_from_state_dict(state, prefix, *args)
 
 # %% ../nbs/05_fm.ipynb #d828f634
 def fm_side(fields: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -85,16 +122,20 @@ def field_vectors(fields: list) -> torch.Tensor:
 class FieldFM(Trainable):
     "The FM part shared by `FM`, `LFM`, `DeepFM` and `CFM`: field bags of users and items, pair scores, loss, decomposition."
     proposer = None                    # a model whose FM factors propose candidates (CFM sets its starting FM)
+    losses = LOSSES                    # the losses a model of the class can train with
     def __init__(self, train: Dataset, factors: int = 64, item_fields=None, user_fields=None, pooling: str = 'mean',
-                 loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0):
+                 loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0, history: float = None,
+                 user_id: bool = True):
         super().__init__()
         if isinstance(train, dict): train = layout_dataset(train)        # rebuilt by `load_model` from `config()`
-        check_loss(loss, type(self).__name__)
+        check_loss(loss, type(self).__name__, self.losses)
         if not (isinstance(factors, int) and factors >= 1): raise FmrecError(f"{type(self).__name__}: factors must be a positive integer, got {factors!r}")
+        if history is None and not user_id: raise FmrecError(f"{type(self).__name__}: without the user id (user_id=False) the user needs the history field (history=alpha)")
         self.n_users, self.n_items, self.factors, self.pooling = train.n_users, train.n_items, factors, pooling
-        self.loss_name, self.reg, self.init_std, self.seed = loss, float(reg), float(init_std), seed
-        self.user_side = FieldBags(train.n_users, pick_fields(train.user_fields, user_fields, 'user'), factors, pooling, 'user')
+        self.loss_name, self.reg, self.init_std, self.seed, self.user_id = loss, float(reg), float(init_std), seed, bool(user_id)
+        self.user_side = FieldBags(train.n_users, pick_fields(train.user_fields, user_fields, 'user'), factors, pooling, 'user', user_id)
         self.item_side = FieldBags(train.n_items, pick_fields(train.item_fields, item_fields, 'item'), factors, pooling, 'item')
+        self.history = None if history is None else HistoryBag(train.n_users, train.n_items, factors, history)
         self.bias = nn.Parameter(torch.zeros(()))
         self.reset_parameters()
 
@@ -105,17 +146,27 @@ class FieldFM(Trainable):
             for bag in [*self.user_side.bags, *self.item_side.bags]:
                 bag.weight.copy_(torch.randn(bag.weight.shape, generator=g) * self.init_std)
                 bag.weight[:, 0] = 0; bag.weight[0] = 0
+            if self.history is not None:
+                w = self.history.weight
+                w.copy_(torch.randn(w.shape, generator=g) * self.init_std); w[:, 0] = 0
             self.bias.zero_()
+
+    def observe(self, train: Dataset):
+        "The history field (if any) takes `train`'s interactions as each user's bag."
+        if self.history is not None: self.history.observe(train)
 
     def side_terms(self, side: str, fields: list) -> tuple:
         "What a score needs from one side's pooled fields: Σ e_f, the side-only score, Σ‖e_f‖² (see `fm_side`)."
         return fm_side(fields)
 
     @torch.compiler.disable        # `torch.unique` has a data-dependent size: `fit(compile=True)` compiles the rest
-    def encode(self, side: str, rows: torch.Tensor) -> tuple:
-        "`side_terms` of `rows` (any shape) of side 'user' or 'item', computed once per distinct row, then gathered."
+    def encode(self, side: str, rows: torch.Tensor, exclude: torch.Tensor = None) -> tuple:
+        "`side_terms` of `rows` (any shape) of side 'user' or 'item', once per distinct row; `exclude`: left out of each history."
         uniq, inv = torch.unique(rows, return_inverse=True)
-        return tuple(t[inv] for t in self.side_terms(side, {'user': self.user_side, 'item': self.item_side}[side](uniq)))
+        fields = {'user': self.user_side, 'item': self.item_side}[side](uniq)
+        if side == 'item' or self.history is None: return tuple(t[inv] for t in self.side_terms(side, fields))
+        if exclude is None: return tuple(t[inv] for t in self.side_terms(side, [*fields, self.history(uniq)]))
+        return self.side_terms(side, [*(f[inv] for f in fields), self.history(rows, exclude)])    # per row: its own bag
 
     def score(self, eu: tuple, ei: tuple) -> tuple[torch.Tensor, torch.Tensor]:
         "FM scores from both sides' terms (broadcasting), and Σ‖e_f‖² over the batch for the L2 penalty."
@@ -128,8 +179,13 @@ class FieldFM(Trainable):
         return self.score(self.encode('user', users), self.encode('item', items))[0]
 
     def loss(self, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
-        "`sampled_loss` of positives `pos [B]` against negatives `neg [B, n_neg]`, plus L2 on the field vectors used."
-        s, l2 = self.score(self.encode('user', users[:, None]), self.encode('item', torch.cat([pos[:, None], neg], 1)))
+        "The loss of positives `pos [B]` against negatives `neg [B, n_neg]` (or every item: softmax), plus L2 on the field vectors used."
+        eu = self.encode('user', users[:, None], pos[:, None] if self.history is not None else None)
+        if self.loss_name == 'softmax':                                  # FM algebra: [B, n_items] in one product
+            Su, qu = eu[0][:, 0], eu[2]
+            Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]
+            return catalogue_loss(torch.addmm(ai, Su, Si.T), pos, weight) + self.reg * (qu.sum() + qi[pos].sum()) / len(users)
+        s, l2 = self.score(eu, self.encode('item', torch.cat([pos[:, None], neg], 1)))
         return sampled_loss(s, self.loss_name, weight) + self.reg * l2 / len(users)
 
     def config(self) -> dict:
@@ -137,7 +193,8 @@ class FieldFM(Trainable):
         layout = dict(n_users=self.n_users, n_items=self.n_items, item_fields=self.item_side.layout(), user_fields=self.user_side.layout())
         return dict(train=layout, factors=self.factors,
                     item_fields=self.item_side.names[1:], user_fields=self.user_side.names[1:], pooling=self.pooling,
-                    loss=self.loss_name, reg=self.reg, init_std=self.init_std, seed=self.seed)
+                    loss=self.loss_name, reg=self.reg, init_std=self.init_std, seed=self.seed,
+                    history=None if self.history is None else self.history.alpha, user_id=self.user_id)
 
 # %% ../nbs/05_fm.ipynb #f38392f9
 @patch
@@ -190,11 +247,12 @@ class LFM(ConfidenceWeighted, FM):
 class DeepFM(FieldFM):
     "DeepFM: the FM part plus an MLP over the concatenated field vectors it shares; exact block scoring, or re-ranking."
     compile_by_default = False          # benchmarks/fm.py: a compiled epoch was 1.6× slower than an eager one on the CPU
+    losses = ('bpr', 'bce', 'sampled-softmax')   # a full softmax would run the MLP on every (user, item) pair of a batch
     def __init__(self, train: Dataset, factors: int = 64, hidden=(64, 32), memory_mb: float = 64, **kw):
         super().__init__(train, factors, **kw)
         self.hidden, self.memory_mb = tuple(int(h) for h in hidden), memory_mb
         if not self.hidden: raise FmrecError("DeepFM: hidden needs at least one layer size")
-        self.first_user = nn.Linear(len(self.user_side.names) * factors, self.hidden[0])
+        self.first_user = nn.Linear((len(self.user_side.names) + (self.history is not None)) * factors, self.hidden[0])
         self.first_item = nn.Linear(len(self.item_side.names) * factors, self.hidden[0], bias=False)
         layers = []
         for a, b in zip(self.hidden, [*self.hidden[1:], 1]): layers += [nn.ReLU(), nn.Linear(a, b)]

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import Dataset, FmrecError
-from .model import ClosedForm, Factorised, Trainable, check_loss, sampled_loss
+from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss
 
 # %% auto #0
 __all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'EASE',
@@ -150,7 +150,7 @@ def ease_models(train: Dataset, lams, space: str = 'auto', dtype: str = 'float32
 
 # %% ../nbs/04_mf.ipynb #4e4fee97
 class MF(Trainable, Factorised):
-    "Matrix factorisation with biases, s_ui = p_u·q_i + b_u + b_i, trained on sampled negatives with BPR or BCE."
+    "Matrix factorisation with biases, s_ui = p_u·q_i + b_u + b_i: BPR, BCE or sampled softmax on negatives, or full softmax."
     def __init__(self, n_users: int, n_items: int, factors: int = 64, loss: str = 'bpr', reg: float = 3e-3,
                  init_std: float = 0.01, seed: int = 0):
         super().__init__()
@@ -180,8 +180,11 @@ class MF(Trainable, Factorised):
         "`sampled_loss` of positives `pos [B]` against negatives `neg [B, n_neg]` of `users [B]`, plus L2 on the rows used."
         items = torch.cat([pos[:, None], neg], 1)
         p, q = self.user(users), self.item(items)
+        l2 = self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
+        if self.loss_name == 'softmax':                                     # every item competes: one [B, n_items] product
+            return catalogue_loss(torch.addmm(self.item_bias.weight.T, p, self.item.weight.T), pos, weight) + l2
         s = (q * p[:, None]).sum(-1) + self.item_bias(items)[..., 0] + self.user_bias(users)
-        return sampled_loss(s, self.loss_name, weight) + self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
+        return sampled_loss(s, self.loss_name, weight) + l2
 
     def user_vectors(self) -> torch.Tensor:
         "`[n_users, factors + 1]`: p_u and a 1 that picks up the item bias (the user bias does not change a ranking)."

@@ -14,7 +14,8 @@ from .data import FmrecError
 from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
-__all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'ClosedForm', 'Trainable', 'check_loss', 'sampled_loss']
+__all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'ClosedForm', 'Trainable', 'check_loss', 'sampled_loss',
+           'catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -71,6 +72,13 @@ class Trainable(Recommender, nn.Module):
     "A model trained by `fmrec_nb.train.fit`: `loss(users, pos, neg, weight)` and `reset_parameters(seed)`."
     compile_by_default: bool = True
     use_ratings: bool = False
+    loss_name: str = 'bpr'
+    @property
+    def negatives(self) -> bool:
+        "Whether `loss` reads sampled negatives (the full-catalogue softmax does not: `fit` then passes `neg [B, 0]`)."
+        return self.loss_name != 'softmax'
+    def observe(self, train):
+        "Take what the model reads from the training interactions themselves (a user's history); `fit` calls it first."
     def loss(self, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
         "Loss of positives `pos [B]` of `users [B]` against negatives `neg [B, n_neg]` (`weight`: per positive)."
         raise NotImplementedError(f"{type(self).__name__} must define loss")
@@ -79,17 +87,23 @@ class Trainable(Recommender, nn.Module):
         raise NotImplementedError(f"{type(self).__name__} must define reset_parameters")
 
 # %% ../nbs/03_model.ipynb #ee7d8598
-LOSSES = ('bpr', 'bce')
+LOSSES = ('bpr', 'bce', 'sampled-softmax', 'softmax')
 
-def check_loss(loss: str, owner: str) -> str:
-    "`loss` if it is one of `LOSSES`, else an `FmrecError` naming `owner`."
-    if loss not in LOSSES: raise FmrecError(f"{owner}: loss must be {' or '.join(map(repr, LOSSES))}, got {loss!r}")
+def check_loss(loss: str, owner: str, allowed=LOSSES) -> str:
+    "`loss` if it is one of `allowed`, else an `FmrecError` naming `owner`."
+    if loss not in allowed: raise FmrecError(f"{owner}: loss must be {' or '.join(map(repr, allowed))}, got {loss!r}")
     return loss
 
 def sampled_loss(s: torch.Tensor, loss: str = 'bpr', weight: torch.Tensor = None) -> torch.Tensor:
-    "BPR or BCE of scores `s [B, 1 + n_neg]` whose column 0 is the positive (`weight [B]`: BCE weight of the positives)."
+    "BPR, BCE or sampled softmax of scores `s [B, 1 + n_neg]` whose column 0 is the positive (`weight [B]`: per positive)."
     if loss == 'bpr': return -F.logsigmoid(s[:, :1] - s[:, 1:]).mean()
+    if loss == 'sampled-softmax': return catalogue_loss(s, torch.zeros(len(s), dtype=torch.int64, device=s.device), weight)
     y = torch.zeros_like(s); y[:, 0] = 1
     w = None
     if weight is not None: w = torch.ones_like(s); w[:, 0] = weight
     return F.binary_cross_entropy_with_logits(s, y, weight=w)
+
+def catalogue_loss(logits: torch.Tensor, pos: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
+    "Softmax cross-entropy of the positives `pos [B]` among `logits [B, n]` (every item, or the sampled ones), weighted mean."
+    ce = F.cross_entropy(logits, pos, reduction='none')
+    return ce.mean() if weight is None else (ce * weight).sum() / weight.sum()

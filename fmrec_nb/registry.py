@@ -25,8 +25,8 @@ from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, t
 from .train import refit as refit_model
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'CFM_OPTIONS', 'ModelSpec', 'register_model', 'build_cfm', 'flag',
-           'model_options', 'check_device', 'check_seed_threads', 'class_path', 'save_model', 'load_model',
+__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'CFM_OPTIONS', 'ModelSpec', 'register_model', 'build_cfm',
+           'flag', 'model_options', 'check_device', 'check_seed_threads', 'class_path', 'save_model', 'load_model',
            'available_memory', 'check_ease_memory', 'check_held_out', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
@@ -53,19 +53,30 @@ def register_model(name: str, cls: type, build: Callable, defaults: dict = None,
     return MODELS[name]
 
 # %% ../nbs/09_registry.ipynb #5e87da4e
+def _item_fields(v):
+    "`--fields`: None (every item field), 'none' (ids only) or a comma-separated list of field names."
+    return None if v is None else [] if v == 'none' else [s.strip() for s in v.split(',') if s.strip()]
+
+def _fm_kw(o: dict) -> dict:
+    "The FM family's keyword arguments from the options."
+    kw = dict(reg=o['reg'], seed=o['seed'], history=o['history'], user_id=o['user_id'], item_fields=_item_fields(o['fields']))
+    return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
+
+FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, history=None, user_id=True, fields=None, **FIT_DEFAULTS)
+
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
 register_model('ease', EASE, lambda tr, o: EASE(o['lam']), dict(lam=None),
                help='EASE item-item model; lam chosen on the validation split unless given')
 register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], o['loss'], o['reg'], seed=o['seed']),
-               dict(factors=64, loss='bpr', reg=3e-3, **FIT_DEFAULTS), help='matrix factorisation, BPR or BCE')
+               dict(factors=64, loss='bpr', reg=3e-3, **FIT_DEFAULTS), help='matrix factorisation, BPR, BCE or softmax')
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
-register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], loss=o['loss'], reg=o['reg'], seed=o['seed']),
-               dict(factors=64, loss='bpr', reg=3e-3, **FIT_DEFAULTS), help='factorization machine over user, item and side fields, BPR or BCE')
-register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], reg=o['reg'], seed=o['seed']),
-               dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic FM: FM scores in the logistic-MF objective')
-register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], loss=o['loss'], reg=o['reg'], seed=o['seed']),
-               dict(factors=64, loss='bpr', reg=3e-3, **FIT_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
+register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
+               dict(FM_DEFAULTS), help='factorization machine over user, item and side fields (and the history), BPR, BCE or softmax')
+register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
+               {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
+register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
+               dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
 
 # %% ../nbs/09_registry.ipynb #9f742c4a
 CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1)
@@ -94,7 +105,8 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'n_neg': (int, lambda v: v >= 1, 'a positive integer'), 'batch_size': (int, lambda v: v >= 1, 'a positive integer'),
            'patience': (int, lambda v: v >= 0, 'an integer >= 0'), 'lr': (float, lambda v: 0 < v < math.inf, 'a positive number'),
            'reg': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'), 'alpha': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
-           'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'),
+           'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'history': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
+           'fields': (str, lambda v: bool(_item_fields(v)) or v == 'none', "'none' or comma-separated field names"),
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'")}
 
 def flag(k: str) -> str:
@@ -110,6 +122,8 @@ def model_options(model: str, given: dict) -> dict:
     for k, v in given.items():
         if k not in _CHECKS: continue                                      # an option without a range to check
         typ, ok, what = _CHECKS[k]
+        if k == 'loss' and hasattr(spec.cls, 'losses'):                    # DeepFM and CFM cannot take the full softmax
+            allowed = spec.cls.losses; ok, what = (lambda v: v in allowed), ' or '.join(map(repr, allowed))
         if typ is float and isinstance(v, int) and not isinstance(v, bool): v = given[k] = float(v)
         if not isinstance(v, typ) or isinstance(v, bool) or not ok(v): raise FmrecError(f"{flag(k)} must be {what}, got {v!r}")
     return {**spec.defaults, **given}

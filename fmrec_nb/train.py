@@ -193,6 +193,8 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     g = torch.Generator().manual_seed(seed)                              # the shuffle: the same on every rank
     gs = g if world == 1 else torch.Generator().manual_seed(seed + 1_000_003 * (rank + 1))  # negatives: each rank its own
     sampler = NegativeSampler(train, n_neg, sampling, generator=gs)
+    draw = sampler if model.negatives else lambda u: torch.empty(len(u), 0, dtype=torch.int64)   # full softmax: none
+    model.observe(train)                                                 # e.g. the users' histories as a field
     keep = torch.from_numpy((sampler.n_unseen > 0).numpy()[train.users])
     U, I = torch.from_numpy(train.users)[keep], torch.from_numpy(train.items)[keep]
     if len(U) == 0: raise FmrecError(f"{train.name}: no interactions to train on (or every user has seen every item)")
@@ -214,7 +216,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
         for s in _progress(steps, rank == 0 and _want_progress(progress)):
             idx = perm[torch.arange(s, s + bs_mine) % len(perm)]         # every batch full: wraps around at the end
             u = U[idx]
-            batch = (u.to(dev), I[idx].to(dev), sampler(u).to(dev)) + ((R[idx].to(dev),) if R is not None else ())
+            batch = (u.to(dev), I[idx].to(dev), draw(u).to(dev)) + ((R[idx].to(dev),) if R is not None else ())
             try: loss = loss_fn(*batch)
             except Exception as e:                                      # no C++ compiler, say: train without compiling
                 if loss_fn is eager: raise
