@@ -182,7 +182,8 @@ class MF(Trainable, Factorised):
         p, q = self.user(users), self.item(items)
         l2 = self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
         if self.loss_name == 'softmax':                                     # every item competes: one [B, n_items] product
-            return catalogue_loss(torch.addmm(self.item_bias.weight.T, p, self.item.weight.T), pos, weight) + l2
+            logits = p @ self.item.weight.T + self.item_bias.weight[:, 0] + self.user_bias(users)  # b_u: no effect, but every
+            return catalogue_loss(logits, pos, weight) + l2                                        # parameter is used (DDP)
         s = (q * p[:, None]).sum(-1) + self.item_bias(items)[..., 0] + self.user_bias(users)
         return sampled_loss(s, self.loss_name, weight) + l2
 

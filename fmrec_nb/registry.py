@@ -25,9 +25,9 @@ from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, t
 from .train import refit as refit_model
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'CFM_OPTIONS', 'ModelSpec', 'register_model', 'build_cfm',
-           'flag', 'model_options', 'check_device', 'check_seed_threads', 'class_path', 'save_model', 'load_model',
-           'available_memory', 'check_ease_memory', 'check_held_out', 'train_validated']
+__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'ModelSpec',
+           'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads', 'class_path',
+           'save_model', 'load_model', 'available_memory', 'check_ease_memory', 'check_held_out', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -63,16 +63,17 @@ def _fm_kw(o: dict) -> dict:
     return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
 
 FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, history=None, user_id=True, fields=None, **FIT_DEFAULTS)
+SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002)    # chosen on the validation split (experiments/fm_study)
 
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
 register_model('ease', EASE, lambda tr, o: EASE(o['lam']), dict(lam=None),
                help='EASE item-item model; lam chosen on the validation split unless given')
 register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], o['loss'], o['reg'], seed=o['seed']),
-               dict(factors=64, loss='bpr', reg=3e-3, **FIT_DEFAULTS), help='matrix factorisation, BPR, BCE or softmax')
+               {'factors': 64, **FIT_DEFAULTS, **SOFTMAX_DEFAULTS}, help='matrix factorisation, full softmax (or BPR, BCE, sampled softmax)')
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
 register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               dict(FM_DEFAULTS), help='factorization machine over user, item and side fields (and the history), BPR, BCE or softmax')
+               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS}, help='factorization machine over user, item and side fields (and the history), full softmax (or BPR, BCE, sampled softmax)')
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),

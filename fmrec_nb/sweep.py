@@ -16,17 +16,17 @@ __all__ = ['SPACES', 'distributions', 'read_records', 'read_log', 'append_log', 
 
 # %% ../nbs/11_sweep.ipynb #f8ae2e10
 SPACES = {
-    'mf': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
-           'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce'])},
+    'mf': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 5e-4, 5e-2, 'log'), 'reg': ('float', 1e-5, 1e-1, 'log'),
+           'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['softmax', 'sampled-softmax', 'bpr', 'bce'])},
     'lmf': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'ease': {'lam': ('float', 1.0, 1e4, 'log')},
-    'fm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
-           'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce'])},
+    'fm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 5e-4, 5e-2, 'log'), 'reg': ('float', 1e-5, 1e-1, 'log'),
+           'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['softmax', 'sampled-softmax', 'bpr', 'bce'])},
     'lfm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
-               'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce'])},
+               'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce', 'sampled-softmax'])},
     'cfm': {'factors': ('int', 8, 32, 'log'), 'lr': ('float', 1e-4, 1e-2, 'log'), 'reg': ('float', 1e-6, 1e-2, 'log')},
 }
 
