@@ -10,11 +10,18 @@ training settings: 4 sampled negatives per positive, the automatic batch size), 
   2. full top-10: `model.recommend(seen=all interactions, k=10)` for every user: MF, FM and LFM through their
      factors (one matrix product per block), DeepFM exactly, block by block over all items, and two-stage
      (its FM part's top `--candidates` items re-ranked by the full model).
+  3. losses (`--losses`, default bpr,sampled-softmax,softmax): MF and FM (all side fields) one eager epoch per loss,
+     extrapolated as in 1; for the full softmax, its matmul FLOP floor: the logits and their two gradients are three
+     products of (batch x (dim+1)) by ((dim+1) x n_items), 6 * n_interactions * n_items * (dim + 1) FLOPs an epoch,
+     at the speed of a 2048 x 2048 float32 matmul timed in the same run with the same threads (`matmul_gflops`).
+     The floor leaves out everything else (FM's item-side encoding, the softmax itself, Adam), so the ratio says
+     how much of an epoch is not the product.
 Prints a table with the ratios to MF and, as the last line, one JSON object with the numbers.
 
     python benchmarks/fm.py                                                  # full scale, CPU
     python benchmarks/fm.py --device cuda                                    # the same on a GPU
     python benchmarks/fm.py --n-users 600 --n-items 300 --n-inter 20000 --batches 3   # smoke test
+    python benchmarks/fm.py --only-losses --batches 5 --threads 1                # part 3 only
 """
 import argparse, json, math, time
 import numpy as np
@@ -44,6 +51,30 @@ def time_epoch(model, ds, batches, batch_size, n_neg, dev, compile=False, seed=0
     return h.rows[0]['seconds'] * ds.n_interactions / n, math.ceil(n / batch_size)
 
 
+def matmul_gflops(dev, n: int = 2048, reps: int = 3) -> float:
+    "GFLOP/s of an n x n float32 matmul on `dev` with the current threads (best of `reps`)."
+    a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
+    a @ b; best = math.inf
+    for _ in range(reps):
+        sync(dev); t = time.perf_counter(); a @ b; sync(dev); best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best / 1e9
+
+
+def time_losses(ds, losses, a, bs, dev) -> dict:
+    "Eager epoch seconds of MF and FM per loss; for the full softmax also its matmul FLOP floor and the ratio to it."
+    gflops, out = matmul_gflops(dev), {}
+    floor_s = 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / (gflops * 1e9)
+    for name, make in (('MF', lambda loss: MF(ds.n_users, ds.n_items, a.dim, loss=loss, reg=3e-3, seed=a.seed)),
+                       ('FM', lambda loss: FM(ds, a.dim, loss=loss, seed=a.seed))):
+        for loss in losses:
+            epoch, _ = time_epoch(make(loss).to(dev), ds, a.batches, bs, a.n_neg, dev, False, a.seed)
+            row = {'epoch_s': epoch}
+            if loss == 'softmax': row.update(floor_s=floor_s, ratio_to_floor=epoch / floor_s)
+            out[f'{name} {loss}'] = row
+            print(f"  {name} {loss}: {row}", flush=True)
+    return {'matmul_gflops': gflops, 'softmax_gflop_per_epoch': 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / 1e9, 'runs': out}
+
+
 def time_topk(fn, dev):
     sync(dev); t = time.perf_counter(); out = fn(); sync(dev)
     return time.perf_counter() - t, out
@@ -58,6 +89,8 @@ def main():
     p.add_argument('--n-neg', type=int, default=4); p.add_argument('--candidates', type=int, default=100)
     p.add_argument('--device', default='cpu'); p.add_argument('--threads', type=int, default=None)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--losses', default='bpr,sampled-softmax,softmax', help='part 3: the losses timed for MF and FM')
+    p.add_argument('--only-losses', action='store_true', help='run part 3 only')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     dev = resolve_device(a.device)
@@ -70,6 +103,18 @@ def main():
     models = {'MF': lambda: MF(ds.n_users, ds.n_items, a.dim, reg=3e-3, seed=a.seed),
               'FM': lambda: FM(ds, a.dim, seed=a.seed), 'LFM': lambda: LFM(ds, a.dim, seed=a.seed),
               'DeepFM': lambda: DeepFM(ds, a.dim, seed=a.seed)}
+    losses = time_losses(ds, [l for l in a.losses.split(',') if l], a, bs, dev) if a.losses else {}
+    if losses:
+        print(f"\n{'model and loss':24s} {'epoch (s)':>10s} {'x BPR':>6s}   matmul {losses['matmul_gflops']:.0f} GFLOP/s; "
+              f"softmax floor {losses['softmax_gflop_per_epoch']:.0f} GFLOP an epoch")
+        for k, r in losses['runs'].items():
+            bpr = losses['runs'].get(k.split()[0] + ' bpr', {}).get('epoch_s')
+            print(f"{k:24s} {r['epoch_s']:10.1f} {r['epoch_s'] / bpr if bpr else math.nan:6.1f}"
+                  + (f"   floor {r['floor_s']:.1f} s, {r['ratio_to_floor']:.1f}x the floor" if 'floor_s' in r else ''))
+    if a.only_losses:
+        print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
+                          'n_interactions': ds.n_interactions, 'batch_size': bs, 'n_neg': a.n_neg, 'losses': losses}))
+        return
     res = {}
     for name, make in models.items():
         m = make().to(dev)
@@ -91,7 +136,7 @@ def main():
     d = res['DeepFM']
     print(f"{'DeepFM, two-stage (' + str(a.candidates) + ' FM-part candidates)':60s} {d['top10_two_stage_s']:21.2f} {d['top10_two_stage_s'] / mf['top10_s']:7.1f}")
     print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
-                      'n_interactions': ds.n_interactions, 'batch_size': bs, 'n_neg': a.n_neg, 'models': res}))
+                      'n_interactions': ds.n_interactions, 'batch_size': bs, 'n_neg': a.n_neg, 'models': res, 'losses': losses}))
 
 
 if __name__ == '__main__':

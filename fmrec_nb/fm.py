@@ -182,10 +182,10 @@ class FieldFM(Trainable):
         "The loss of positives `pos [B]` against negatives `neg [B, n_neg]` (or every item: softmax), plus L2 on the field vectors used."
         eu = self.encode('user', users[:, None], pos[:, None] if self.history is not None else None)
         if self.loss_name == 'softmax':                                  # FM algebra: [B, n_items] in one product
-            Su, au, qu = eu[0][:, 0], eu[1], eu[2]                       # user-only terms and bias change no softmax,
-            Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]   # but keep every parameter in use (DDP)
-            logits = Su @ Si.T + ai + au + self.bias
-            return catalogue_loss(logits, pos, weight) + self.reg * (qu.sum() + qi[pos].sum()) / len(users)
+            Su, au, qu = eu[0][:, 0], eu[1], eu[2]                       # user-only terms and bias change no softmax:
+            Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]   # in the graph times 0 (DDP)
+            logits, unused = torch.addmm(ai, Su, Si.T), 0 * (au.sum() + self.bias)
+            return catalogue_loss(logits, pos, weight) + self.reg * (qu.sum() + qi[pos].sum()) / len(users) + unused
         s, l2 = self.score(eu, self.encode('item', torch.cat([pos[:, None], neg], 1)))
         return sampled_loss(s, self.loss_name, weight) + self.reg * l2 / len(users)
 

@@ -182,8 +182,9 @@ class MF(Trainable, Factorised):
         p, q = self.user(users), self.item(items)
         l2 = self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
         if self.loss_name == 'softmax':                                     # every item competes: one [B, n_items] product
-            logits = p @ self.item.weight.T + self.item_bias.weight[:, 0] + self.user_bias(users)  # b_u: no effect, but every
-            return catalogue_loss(logits, pos, weight) + l2                                        # parameter is used (DDP)
+            logits = torch.addmm(self.item_bias.weight[:, 0], p, self.item.weight.T)   # b_i added inside the product
+            unused = 0 * self.user_bias(users).sum()                        # b_u changes no softmax; in the graph for DDP
+            return catalogue_loss(logits, pos, weight) + l2 + unused
         s = (q * p[:, None]).sum(-1) + self.item_bias(items)[..., 0] + self.user_bias(users)
         return sampled_loss(s, self.loss_name, weight) + l2
 
