@@ -213,9 +213,9 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
     progress = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     if model == 'ease': check_ease_memory(ds.n_items)
-    if opts.get('loss') == 'softmax' and progress:                        # its cost grows with interactions × items
+    if opts.get('loss') == 'softmax':                                     # its cost grows with interactions × items
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
-        progress(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
+        say(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
                  + (" — minutes an epoch on a CPU; --loss sampled-softmax --n-neg 256 or --loss bpr are far cheaper" if gflop > 2000 else ''))
     if model == 'ease' and opts['lam'] is None:
         m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves)
