@@ -216,7 +216,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     if opts.get('loss') == 'softmax':                                     # its cost grows with interactions × items
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
         say(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
-                 + (" — minutes an epoch on a CPU; --loss sampled-softmax --n-neg 256 or --loss bpr are far cheaper" if gflop > 2000 else ''))
+                 + (" — minutes an epoch on a CPU; --loss bpr or --loss sampled-softmax are far cheaper" if gflop > 2000 else ''))
     if model == 'ease' and opts['lam'] is None:
         m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves)
         opts['lam'] = build_opts['lam'] = m.lam
