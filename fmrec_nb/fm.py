@@ -83,13 +83,11 @@ class HistoryBag(nn.Module):
         self.register_buffer('items', torch.zeros(0, dtype=torch.int64))
 
     def observe(self, train: Dataset):
-        "Keep `train`'s items of each user (CSR, by user) as the bags."
+        "Keep `train`'s items of each user (its CSR, `Dataset.csr`) as the bags."
         if (train.n_users, train.n_items) != (self.n_users, self.n_items):
             raise FmrecError(f"history: the data has {train.n_users} users × {train.n_items} items, the model {self.n_users} × {self.n_items}")
-        order = np.argsort(train.users, kind='stable')
-        dev = self.weight.device
-        self.ptr = torch.from_numpy(np.r_[0, np.cumsum(np.bincount(train.users, minlength=self.n_users))]).to(dev)
-        self.items = torch.from_numpy(np.asarray(train.items)[order].astype(np.int64)).to(dev)
+        ptr, items = train.csr()
+        self.ptr, self.items = (torch.as_tensor(a, dtype=torch.int64, device=self.weight.device) for a in (ptr, items))
 
     def forward(self, users: torch.Tensor, exclude: torch.Tensor = None) -> torch.Tensor:
         "Pooled `[w, v]` of each user's history, `[*users.shape, 1 + dim]`; without `exclude` (same shape) in each row."
