@@ -63,7 +63,8 @@ def matmul_gflops(dev, n: int = 2048, reps: int = 3) -> float:
 def time_losses(ds, losses, a, bs, dev) -> dict:
     "Eager epoch seconds of MF and FM per loss; for the full softmax also its matmul FLOP floor and the ratio to it."
     gflops, out = matmul_gflops(dev), {}
-    floor_s = 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / (gflops * 1e9)
+    softmax_gflop = 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / 1e9
+    floor_s = softmax_gflop / gflops
     for name, make in (('MF', lambda loss: MF(ds.n_users, ds.n_items, a.dim, loss=loss, reg=3e-3, seed=a.seed)),
                        ('FM', lambda loss: FM(ds, a.dim, loss=loss, seed=a.seed))):
         for loss in losses:
@@ -72,7 +73,7 @@ def time_losses(ds, losses, a, bs, dev) -> dict:
             if loss == 'softmax': row.update(floor_s=floor_s, ratio_to_floor=epoch / floor_s)
             out[f'{name} {loss}'] = row
             print(f"  {name} {loss}: {row}", flush=True)
-    return {'matmul_gflops': gflops, 'softmax_gflop_per_epoch': 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / 1e9, 'runs': out}
+    return {'matmul_gflops': gflops, 'softmax_gflop_per_epoch': softmax_gflop, 'runs': out}
 
 
 def time_topk(fn, dev):
