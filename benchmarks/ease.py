@@ -19,6 +19,7 @@ import argparse, json, os, resource, sys, tempfile, time
 from pathlib import Path
 import torch
 import fmrec_nb.cli as cli
+import fmrec_nb.data as data_module
 from fmrec_nb.data import load_dataset, synthetic_dataset
 from fmrec_nb.mf import gram_matrix
 
@@ -36,14 +37,14 @@ def plain_solve(ds, lam: float = 200.0) -> float:
 
 def job(ds, name: str) -> dict:
     "Run `fmrec-train --model ease` on `ds` in-process; its seconds, chosen λ and validation recall@10."
-    real_load = cli.load_dataset
-    cli.load_dataset = lambda data: ds                       # the data set is already in memory
+    real_load = data_module.load_dataset
+    data_module.load_dataset = lambda data: ds              # the data set is already in memory (cli imports it late)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             report = cli.train_main(data=name, model='ease', submission=str(Path(tmp) / 'submission.csv'), device='cpu', quiet=True)
             seconds = time.perf_counter() - t
-    finally: cli.load_dataset = real_load
+    finally: data_module.load_dataset = real_load
     return {'job_s': round(seconds, 2), 'lam': report['config']['lam'], 'valid_recall@10': report['valid']['recall@10']}
 
 

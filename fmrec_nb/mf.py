@@ -15,8 +15,8 @@ from .data import Dataset, FmrecError
 from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss
 
 # %% auto #0
-__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'EASE',
-           'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
+__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'sum_rows',
+           'EASE', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/04_mf.ipynb #c8eb4370
 def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
@@ -81,6 +81,14 @@ def _rows(indptr, indices, users) -> tuple:
     offsets = torch.zeros(len(users), dtype=torch.int64); torch.cumsum(n[:-1], 0, out=offsets[1:])
     return indices[torch.arange(int(n.sum())) + torch.repeat_interleave(start - offsets, n)], offsets, n
 
+def sum_rows(B: torch.Tensor, items: torch.Tensor, offsets: torch.Tensor, width: int = 128) -> torch.Tensor:
+    "Per bag, the sum of rows `items` of `B` `[len(offsets), B.shape[1]]`; on CPU `width` columns at a time, so the slice stays in cache."
+    if B.is_cuda or B.shape[1] <= width: return F.embedding_bag(items, B, offsets, mode='sum')
+    out = torch.empty(len(offsets), B.shape[1], dtype=B.dtype)
+    for j in range(0, B.shape[1], width):
+        out[:, j:j + width] = F.embedding_bag(items, B[:, j:j + width].contiguous(), offsets, mode='sum')
+    return out
+
 class EASE(ClosedForm):
     "Closed-form item-item model of Steck (2019): B = I - P/diag(P), P = (XᵀX + λI)⁻¹, diagonal zeroed."
     def __init__(self, lam: float = 200.0, dtype: str = 'float32', device='cpu', space: str = 'auto'):
@@ -97,8 +105,8 @@ class EASE(ClosedForm):
         self._check(train)
         G = (gram_matrix(train) if gram is None else gram).to(self.device, getattr(torch, self.dtype), copy=True)
         G.diagonal().add_(self.lam)
-        P = torch.cholesky_inverse(torch.linalg.cholesky(G))
-        B = P / (-P.diagonal())[None, :]
+        P = torch.cholesky_inverse(torch.linalg.cholesky(G))        # column-major: LAPACK's layout
+        B = P.contiguous().div_(-P.diagonal()[None, :])                  # row-major: score_block gathers rows of B
         B.fill_diagonal_(0)
         self.B, self.Y = B.float(), None
         return self
@@ -121,7 +129,7 @@ class EASE(ClosedForm):
         "Scores `[b, n_items]` = X[users] @ B: a sum of rows of B (item space) or X[users] − (A⁻¹X)[users]/diag P (user space)."
         users = torch.as_tensor(users, dtype=torch.int64).cpu()
         items, offsets, n = _rows(self.indptr, self.indices, users)
-        if self.Y is None: return F.embedding_bag(items.to(self.B.device), self.B, offsets.to(self.B.device), mode='sum')
+        if self.Y is None: return sum_rows(self.B, items.to(self.B.device), offsets.to(self.B.device))
         S = (self.QA[users.to(self.QA.device)] @ self.Y).div_(-self.diag_p)           # [b, n_items]: −C/diag P
         S.view(-1).index_add_(0, (torch.repeat_interleave(torch.arange(len(users)), n) * self.n_items + items).to(S.device),
                               torch.ones(len(items), dtype=S.dtype, device=S.device))  # + X[users]
@@ -135,6 +143,7 @@ class EASE(ClosedForm):
         self.indptr, self.indices = d['indptr'], d['indices']
         self._n_items = int(d['n_items']) if 'n_items' in d else len(d['B'])
         self.B, self.Y = d.get('B'), d.get('Y')
+        if self.B is not None: self.B = self.B.contiguous()              # a file saved column-major scores 25× slower
         if self.Y is not None: self.QA, self.diag_p = d['QA'], d['diag_p']
 
 # %% ../nbs/04_mf.ipynb #b5e152ec
