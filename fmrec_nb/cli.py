@@ -64,7 +64,7 @@ def _as_argv(args: dict) -> list:
 # %% ../nbs/10_cli.ipynb #670d60e6
 def train_main(
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
-    model: str = 'mf',              # pop, ease, mf, lmf, fm, lfm, deepfm, cfm, implicit-als, implicit-bpr, implicit-lmf
+    model: str = 'mf',              # pop, ease, mf, lmf, fm, lfm, deepfm, cfm, sasrec, blend, implicit-als, implicit-bpr, implicit-lmf
     submission: str = 'submission.csv',  # where to write the submission (and the .json report beside it)
     seed: int = 0,                  # seeds the split, the initialisation and the sampling
     epochs: int = None,             # at most this many epochs, early stopping on the validation split (default 60 for trained models, cfm 3)
@@ -87,6 +87,12 @@ def train_main(
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
     patience: int = None,           # trained models: stop after this many epochs without improvement
     lam: float = None,              # ease: L2 weight (default: chosen on the validation split)
+    max_len: int = None,            # sasrec: how many of each user's latest items it reads (default 50)
+    layers: int = None,             # sasrec: transformer blocks (default 2)
+    heads: int = None,              # sasrec: attention heads per block (default 1)
+    dropout: float = None,          # sasrec: dropout rate (default 0.2)
+    members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf)
+    weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
     threads: int = 1,               # torch threads while training (1 is fastest for small batches and on a busy machine)
     save: str = None,               # also save the final model to this file
     quiet: bool = False,            # print nothing but errors
@@ -97,11 +103,13 @@ def train_main(
     from fmrec_nb.data import FmrecError, load_dataset, write_atomic_all    # here, not at the top: --help stays fast
     from fmrec_nb.metrics import check_submission, write_submission
     from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options, save_model, train_validated
+    import fmrec_nb.blend                                                  # registers --model blend
     from fmrec_nb.distributed import join_world, launch, launched_world, leave_world
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam)
+                 loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam,
+                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, members=members, weight_step=weight_step)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),

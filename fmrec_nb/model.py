@@ -73,6 +73,8 @@ class Trainable(Recommender, nn.Module):
     compile_by_default: bool = True
     use_ratings: bool = False
     loss_name: str = 'bpr'
+    unit: str = 'interaction'   # what `fit` batches: positives (user, item), or 'user': whole users (`loss(users, items, neg)`, items unused)
+    batch_users: int = 64       # with unit 'user': users per batch unless `fit` is given a batch size
     @property
     def negatives(self) -> bool:
         "Whether `loss` reads sampled negatives (the full-catalogue softmax does not: `fit` then passes `neg [B, 0]`)."

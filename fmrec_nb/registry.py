@@ -20,14 +20,16 @@ from .model import LOSSES, Recommender, Trainable
 from .mf import EASE, LMF, MF, Popularity
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
+from .sasrec import SASRec
 from .peers import ImplicitPeer
 from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'ModelSpec',
-           'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads', 'class_path',
-           'save_model', 'load_model', 'available_memory', 'check_ease_memory', 'check_held_out', 'train_validated']
+__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'SASREC_DEFAULTS',
+           'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads',
+           'class_path', 'model_from_saved', 'save_model', 'load_model', 'available_memory', 'check_ease_memory',
+           'check_held_out', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -41,15 +43,18 @@ class ModelSpec:
     build: Callable
     defaults: dict = field(default_factory=dict)
     help: str = ''
+    train: Callable = None      # a job of its own in place of `train_validated`'s (e.g. a blend: members, then weights)
+    checks: dict = field(default_factory=dict)   # option: (type, test, what it must be), for options of its own
     @property
     def trains(self) -> bool: return issubclass(self.cls, Trainable)
 
 MODELS: dict = {}
 
-def register_model(name: str, cls: type, build: Callable, defaults: dict = None, help: str = '') -> ModelSpec:
-    "Make `name` build `build(train, options)`, a `cls`; `defaults` lists the options it reads."
+def register_model(name: str, cls: type, build: Callable, defaults: dict = None, help: str = '', train: Callable = None,
+                   checks: dict = None) -> ModelSpec:
+    "Make `name` build `build(train, options)`, a `cls`; `defaults` lists the options it reads; `train` replaces the validated job."
     if not issubclass(cls, Recommender): raise FmrecError(f"register_model: {cls.__name__} does not implement the model contract")
-    MODELS[name] = ModelSpec(name, cls, build, dict(defaults or {}), help)
+    MODELS[name] = ModelSpec(name, cls, build, dict(defaults or {}), help, train, dict(checks or {}))
     return MODELS[name]
 
 # %% ../nbs/09_registry.ipynb #5e87da4e
@@ -96,6 +101,15 @@ def build_cfm(train: Dataset, o: dict, fm_epochs: int = 10, budget_s: float = 30
 register_model('cfm', CFM, build_cfm, CFM_OPTIONS,
                help='convolutional FM (Xin et al. 2019) started from an FM; two-stage ranking where exact is too slow')
 
+# %% ../nbs/09_registry.ipynb #cb3049f3
+_positive_int = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1
+SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, epochs=200, lr=0.001, batch_size=None, patience=10)
+register_model('sasrec', SASRec, lambda tr, o: SASRec(tr.n_users, tr.n_items, o['factors'], o['max_len'], o['layers'], o['heads'],
+                                                      o['dropout'], seed=o['seed']), SASREC_DEFAULTS,
+               help="SASRec (Kang & McAuley 2018): a causal transformer over each user's latest items, full softmax",
+               checks={'max_len': (int, _positive_int, 'a positive integer'), 'layers': (int, _positive_int, 'a positive integer'),
+                       'heads': (int, _positive_int, 'a positive integer'), 'dropout': (float, lambda v: 0 <= v < 1, 'a number in [0, 1)')})
+
 # %% ../nbs/09_registry.ipynb #79ff1e67
 for _kind in ImplicitPeer.KINDS:
     register_model(f'implicit-{_kind}', ImplicitPeer, lambda tr, o, kind=_kind: ImplicitPeer(kind, o['factors'], seed=o['seed']),
@@ -121,8 +135,8 @@ def model_options(model: str, given: dict) -> dict:
     unknown = [k for k in given if k not in spec.defaults]
     if unknown: raise FmrecError(f"{flag(unknown[0])} does not apply to --model {model} (it reads {', '.join(map(flag, spec.defaults)) or 'no options'})")
     for k, v in given.items():
-        if k not in _CHECKS: continue                                      # an option without a range to check
-        typ, ok, what = _CHECKS[k]
+        if k not in _CHECKS and k not in spec.checks: continue             # an option without a range to check
+        typ, ok, what = spec.checks.get(k) or _CHECKS[k]
         if k == 'loss' and hasattr(spec.cls, 'losses'):                    # DeepFM and CFM cannot take the full softmax
             allowed = spec.cls.losses; ok, what = (lambda v: v in allowed), ' or '.join(map(repr, allowed))
         if typ is float and isinstance(v, int) and not isinstance(v, bool): v = given[k] = float(v)
@@ -149,6 +163,15 @@ def class_path(cls: type) -> str:
     "`module.Class` of a model class: how a saved file names it."
     return f'{cls.__module__}.{cls.__qualname__}'
 
+def model_from_saved(cls_path: str, config: dict, state: dict) -> Recommender:
+    "The registered model of class `cls_path` rebuilt from its `config` and loaded with `state` (in eval mode)."
+    cls = {class_path(s.cls): s.cls for s in MODELS.values()}.get(cls_path)
+    if cls is None: raise FmrecError(f"no registered model has the class {cls_path!r}")
+    model = cls(**config)
+    model.load_state_dict(state)
+    if isinstance(model, nn.Module): model.eval()
+    return model
+
 def save_model(model: Recommender, path, data: Dataset, **meta) -> Path:
     "Write `model` (class, configuration, tensors) and `data`'s id mappings to `path`, atomically."
     path = Path(path)
@@ -163,12 +186,9 @@ def load_model(path) -> tuple:
     try: blob = torch.load(path, map_location='cpu', weights_only=True)
     except FileNotFoundError: raise FmrecError(f"{path}: no such file")
     except Exception as e: raise FmrecError(f"{path}: not a saved fmrec model ({type(e).__name__})")
-    classes = {class_path(s.cls): s.cls for s in MODELS.values()}
-    cls = classes.get(blob.get('class')) if isinstance(blob, dict) else None
-    if cls is None: raise FmrecError(f"{path}: not a saved fmrec model")
-    model = cls(**blob['config'])
-    model.load_state_dict(blob['state'])
-    if isinstance(model, nn.Module): model.eval()
+    if not isinstance(blob, dict) or blob.get('class') not in {class_path(s.cls) for s in MODELS.values()}:
+        raise FmrecError(f"{path}: not a saved fmrec model")
+    model = model_from_saved(blob['class'], blob['config'], blob['state'])
     ids = lambda x: x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=object)
     return model, {'user_ids': ids(blob['user_ids']), 'item_ids': ids(blob['item_ids']), 'meta': blob['meta']}
 
@@ -197,6 +217,21 @@ def check_held_out(valid: Dataset, split: dict):
     raise FmrecError(f"no user has more than --min-train {split.get('min_train', 5)} interactions, so none can be held out for "
                      "validation: lower --min-train (e.g. --min-train 2)")
 
+def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, seed: int = 0, device='cpu', threads: int = 1,
+                    say: Callable = None) -> Recommender:
+    "`model` with the options `opts` fitted on all of `ds`: trained for `epochs` (a trained model) or fitted (a closed form)."
+    spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
+    m, t = spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), time.perf_counter()
+    if spec.trains:
+        say(f"refit on all {ds.n_interactions:,} interactions for {epochs} epochs")
+        refit_model(m, ds, epochs, seed=seed, device=device, threads=threads,
+                    **{k: opts[k] for k in FIT_OPTIONS if k in opts and k not in ('epochs', 'patience')})
+    else:
+        m.fit(ds)
+        if model == 'ease' and not quiet: print(f"EASE refit on all {ds.n_interactions:,} interactions ({m.fitted_space[:-1]} "
+                                                f"space) in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    return m
+
 def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
                     refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
@@ -206,6 +241,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     check_seed_threads(seed, threads)
     dev = device if isinstance(device, torch.device) else check_device(device)
     spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
+    if spec.train: return spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None)
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
     check_held_out(valid, split or {})
@@ -232,16 +268,7 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
     honest = cross_fitted(rows) if chose and 'recall@10:a' in best else {k: v for k, v in selection.items() if k != 'coverage'}
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
         f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
-    if refit:
-        m = spec.build(ds, build_opts)
-        if spec.trains:
-            say(f"refit on all {ds.n_interactions:,} interactions for {best_epoch} epochs")
-            refit_model(m, ds, best_epoch, seed=seed, device=dev, threads=threads,
-                        **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
-        else:
-            t = time.perf_counter()
-            m.fit(ds)
-            if progress and model == 'ease': progress(f"EASE refit on all {ds.n_interactions:,} interactions ({m.fitted_space[:-1]} space) in {time.perf_counter() - t:.1f} s")
+    if refit: m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say)
     report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
               'valid_selection': selection,
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,

@@ -18,8 +18,8 @@ from .mf import ease_models, ease_space
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size', 'fit', 'rank_world',
-           'data_parallel', 'from_rank0', 'refit', 'tune_ease']
+__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size',
+           'fit', 'rank_world', 'data_parallel', 'from_rank0', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -75,6 +75,11 @@ def evaluate_model(model, train: Dataset, valid: Dataset, k: int = 10, device='a
     users = np.unique(valid.users)
     recs = torch.full((train.n_users, k), -1, dtype=torch.int64)
     if len(users): recs[torch.from_numpy(users)] = model.recommend(train, k, users=users, device=device)
+    return evaluate_recs(recs, valid, k, halves)
+
+def evaluate_recs(recs: torch.Tensor, valid: Dataset, k: int = 10, halves=None) -> dict:
+    "`metrics.evaluate` of `recs [n_users, k]` on `valid`, and per half ('recall@10:a', 'recall@10:b') with `halves`."
+    users = np.unique(valid.users)
     out = evaluate(recs, valid, k)
     parts = (np.intersect1d(users, halves), np.setdiff1d(users, halves)) if halves is not None else ()
     if all(len(p) for p in parts):                                        # both halves have users with answers
@@ -199,7 +204,11 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     U, I = torch.from_numpy(train.users)[keep], torch.from_numpy(train.items)[keep]
     if len(U) == 0: raise FmrecError(f"{train.name}: no interactions to train on (or every user has seen every item)")
     R = torch.from_numpy(train.ratings)[keep] if model.use_ratings and train.ratings is not None else None
-    bs = min(batch_size or auto_batch_size(len(U)), len(U))
+    if model.unit == 'user':                                             # a sequence model: one example per user with 2+ items
+        U = torch.from_numpy(np.flatnonzero(np.bincount(train.users, minlength=train.n_users) >= 2))
+        I, R = torch.zeros(len(U), dtype=torch.int64), None
+        if len(U) == 0: raise FmrecError(f"{train.name}: no user has two training interactions to learn a sequence from")
+    bs = min(batch_size or (model.batch_users if model.unit == 'user' else auto_batch_size(len(U))), len(U))
     n_mine, bs_mine = -(-len(U) // world), max(bs // world, 1)          # each rank: 1/world of the positives and of each batch
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
