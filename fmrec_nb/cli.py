@@ -91,9 +91,10 @@ def train_main(
     layers: int = None,             # sasrec: transformer blocks (default 2)
     heads: int = None,              # sasrec: attention heads per block (default 1)
     dropout: float = None,          # sasrec: dropout rate (default 0.2)
+    windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default latest)
     members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf)
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
-    threads: int = 1,               # torch threads while training (1 is fastest for small batches and on a busy machine)
+    threads: int = 1,               # torch threads for the whole job: training, EASE's solves, the top-10 (1: fastest on a busy machine)
     save: str = None,               # also save the final model to this file
     quiet: bool = False,            # print nothing but errors
     nproc: int = 1,                 # trained models: data-parallel processes, started by torch's elastic launcher (under torchrun: its world)
@@ -105,11 +106,12 @@ def train_main(
     from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options, save_model, train_validated
     import fmrec_nb.blend                                                  # registers --model blend
     from fmrec_nb.distributed import join_world, launch, launched_world, leave_world
+    import torch
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam,
-                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, members=members, weight_step=weight_step)
+                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, members=members, weight_step=weight_step)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),
@@ -134,7 +136,9 @@ def train_main(
     finally:
         if world > 1: leave_world()
     if rank > 0: return report
-    recs = m.recommend(ds, 10, device=dev)
+    prev = torch.get_num_threads(); torch.set_num_threads(threads)        # the top-10 of every user on the same threads
+    try: recs = m.recommend(ds, 10, device=dev)
+    finally: torch.set_num_threads(prev)
     check_submission(recs, ds, 10, src=str(out))                         # named as the user named it, not as its temporary file
     seconds = time.perf_counter() - t_start
     report = {**report, 'data': str(data), 'seconds': round(seconds, 2), 'fit_seconds': report['seconds'],

@@ -103,12 +103,13 @@ register_model('cfm', CFM, build_cfm, CFM_OPTIONS,
 
 # %% ../nbs/09_registry.ipynb #cb3049f3
 _positive_int = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1
-SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, epochs=200, lr=0.001, batch_size=None, patience=10)
+SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, windows='random', epochs=200, lr=0.001, batch_size=None, patience=10)
 register_model('sasrec', SASRec, lambda tr, o: SASRec(tr.n_users, tr.n_items, o['factors'], o['max_len'], o['layers'], o['heads'],
-                                                      o['dropout'], seed=o['seed']), SASREC_DEFAULTS,
+                                                      o['dropout'], o['windows'], seed=o['seed']), SASREC_DEFAULTS,
                help="SASRec (Kang & McAuley 2018): a causal transformer over each user's latest items, full softmax",
                checks={'max_len': (int, _positive_int, 'a positive integer'), 'layers': (int, _positive_int, 'a positive integer'),
-                       'heads': (int, _positive_int, 'a positive integer'), 'dropout': (float, lambda v: 0 <= v < 1, 'a number in [0, 1)')})
+                       'heads': (int, _positive_int, 'a positive integer'), 'dropout': (float, lambda v: 0 <= v < 1, 'a number in [0, 1)'),
+                       'windows': (str, lambda v: v in ('latest', 'random'), "'latest' or 'random'")})
 
 # %% ../nbs/09_registry.ipynb #79ff1e67
 for _kind in ImplicitPeer.KINDS:
@@ -235,6 +236,13 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
 def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
                     refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
+    check_seed_threads(seed, threads)
+    prev = torch.get_num_threads()
+    torch.set_num_threads(threads)                                     # the whole job, closed forms (EASE's solves) included
+    try: return _train_validated(ds, model, options, seed, split, refit, device, threads, say)
+    finally: torch.set_num_threads(prev)
+
+def _train_validated(ds, model, options, seed, split, refit, device, threads, say) -> tuple:
     t_start, quiet = time.perf_counter(), say is None
     say = say or (lambda *a: None)
     opts = model_options(model, dict(options or {}))

@@ -17,12 +17,19 @@ import fmrec_nb.blend                   # registers the blend, which the scorebo
 from .sweep import append_log, read_records
 
 # %% auto #0
-__all__ = ['hidden_split', 'leaderboard_run', 'logged_runs', 'scoreboard', 'summarize_runs', 'headline_table', 'plot_scoreboard']
+__all__ = ['hidden_split', 'hidden_last', 'leaderboard_run', 'logged_runs', 'scoreboard', 'summarize_runs', 'headline_table',
+           'plot_scoreboard']
 
 # %% ../nbs/12_results.ipynb #4925eaea
 def hidden_split(ds: Dataset, seed: int = 0) -> tuple[Dataset, Dataset]:
     "A pseudo-leaderboard of `ds`: `(train file, hidden answers)` cut like the competition, seeded apart from validation."
     return split_like_leaderboard(ds, seed=seed + 10_000, ties='random')   # the competition's order of equal times is unknown
+
+def hidden_last(ds: Dataset, hidden: Dataset, seed: int = 0) -> np.ndarray:
+    "Which of `hidden_split(ds, seed)`'s answers are users' latest items (False: the random earlier ones), a mask over `hidden`."
+    last = split_like_leaderboard(ds, seed=seed + 10_000, ties='random', n_random=0)[1]   # the same last items, nothing random
+    code = lambda d: d.users.astype(np.int64) * ds.n_items + d.items
+    return np.isin(code(hidden), code(last))
 
 # %% ../nbs/12_results.ipynb #90f7b334
 def leaderboard_run(ds: Dataset, model: str, options: dict = None, seed: int = 0, device='cpu', threads: int = 1,
@@ -34,10 +41,12 @@ def leaderboard_run(ds: Dataset, model: str, options: dict = None, seed: int = 0
     t1 = time.perf_counter()
     recs = m.recommend(pool, 10, device=device)
     t2 = time.perf_counter()
-    lb, v, sel = evaluate(recs, hidden), rep['valid'], rep['valid_selection']
+    lb, v, sel, last = evaluate(recs, hidden), rep['valid'], rep['valid_selection'], hidden_last(ds, hidden, seed)
     return {'valid_recall': v['recall@10'], 'valid_ndcg': v['ndcg@10'], 'valid_selection_recall': sel['recall@10'],
             'valid_coverage': sel.get('coverage'), 'lb_recall': lb['recall@10'], 'lb_ndcg': lb['ndcg@10'],
-            'lb_coverage': lb['coverage'], 'epochs': rep['epochs'], 'fit_s': t1 - t0, 'top10_s': t2 - t1}
+            'lb_coverage': lb['coverage'], 'lb_recall_last': evaluate(recs, hidden.subset(last))['recall@10'],
+            'lb_recall_random': evaluate(recs, hidden.subset(~last))['recall@10'], 'epochs': rep['epochs'],
+            'fit_s': t1 - t0, 'top10_s': t2 - t1}
 
 # %% ../nbs/12_results.ipynb #f30293c5
 def _key(data, label, seed, model, options): return (data, label, int(seed), model, json.dumps(options or {}, sort_keys=True))

@@ -40,13 +40,14 @@ class SASRec(Trainable, Factorised):
     "Self-attentive sequential recommendation (Kang & McAuley, 2018): a causal transformer over each user's latest items."
     loss_name, unit, compile_by_default, batch_users = 'softmax', 'user', False, 64
     def __init__(self, n_users: int, n_items: int, factors: int = 64, max_len: int = 50, layers: int = 2, heads: int = 1,
-                 dropout: float = 0.2, seed: int = 0):
+                 dropout: float = 0.2, windows: str = 'latest', seed: int = 0):
         super().__init__()
         for name, v in (('factors', factors), ('max_len', max_len), ('layers', layers), ('heads', heads)):
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): raise FmrecError(f"SASRec: {name} must be a positive integer, got {v!r}")
         if not 0 <= dropout < 1: raise FmrecError(f"SASRec: dropout must be in [0, 1), got {dropout!r}")
+        if windows not in ('latest', 'random'): raise FmrecError(f"SASRec: windows must be 'latest' or 'random', got {windows!r}")
         self.n_users, self.n_items, self.factors, self.max_len = n_users, n_items, factors, max_len
-        self.layers, self.heads, self.dropout, self.seed = layers, heads, float(dropout), seed
+        self.layers, self.heads, self.dropout, self.windows, self.seed = layers, heads, float(dropout), windows, seed
         self.item = nn.Embedding(n_items + 1, factors, padding_idx=n_items)       # the last row pads
         self.pos = nn.Embedding(max_len, factors)
         self.blocks = nn.ModuleList(CausalBlock(factors, heads, dropout) for _ in range(layers))
@@ -68,6 +69,7 @@ class SASRec(Trainable, Factorised):
         o = train.order()
         users, items = train.users[o], train.items[o]
         n = np.bincount(users, minlength=self.n_users)
+        self.history = torch.from_numpy(np.r_[0, np.cumsum(n)]), torch.from_numpy(items)     # every item, for random windows
         from_end = np.repeat(np.cumsum(n), n) - np.arange(len(users)) - 1          # 0 = a user's latest item
         keep = from_end <= self.max_len
         seq = np.full((self.n_users, self.max_len + 1), self.n_items, dtype=np.int64)
@@ -86,11 +88,21 @@ class SASRec(Trainable, Factorised):
 
     def loss(self, users: torch.Tensor, pos=None, neg=None, weight=None) -> torch.Tensor:
         "Mean full-softmax cross-entropy of each next item given the items before it, over the sequences of `users`."
-        s = self.seq[users]
+        s = self.seq[users] if self.windows == 'latest' or not self.training else self.random_windows(users)
         x, y = s[:, :-1], s[:, 1:]
         keep = (x != self.n_items) & (y != self.n_items)
         h = self.encode(x)[keep]                                               # [T, d]: every real (input, target) pair
         return catalogue_loss(h @ self.item.weight[:-1].T, y[keep])
+
+    def random_windows(self, users: torch.Tensor) -> torch.Tensor:
+        "For each user, `max_len + 1` consecutive items of their history ending at a uniformly drawn position (2nd..last), left-padded."
+        ptr, items = self.history
+        u = users.cpu()
+        start, n = ptr[u], ptr[u + 1] - ptr[u]
+        end = start + torch.minimum(n, 2 + (torch.rand(len(u)) * (n - 1).clamp_min(0)).long())    # one past the window's last item
+        pos = end[:, None] - self.max_len - 1 + torch.arange(self.max_len + 1)
+        inside = pos >= start[:, None]
+        return torch.where(inside, items[pos.clamp_min(0)], self.n_items).to(self.seq.device)
 
     def user_vectors(self) -> torch.Tensor:
         "The hidden state after each user's latest item `[n_users, factors]`."
@@ -98,4 +110,4 @@ class SASRec(Trainable, Factorised):
     def item_vectors(self) -> torch.Tensor: return self.item.weight[:-1]
     def config(self) -> dict:
         return dict(n_users=self.n_users, n_items=self.n_items, factors=self.factors, max_len=self.max_len,
-                    layers=self.layers, heads=self.heads, dropout=self.dropout, seed=self.seed)
+                    layers=self.layers, heads=self.heads, dropout=self.dropout, windows=self.windows, seed=self.seed)

@@ -28,6 +28,8 @@ SPACES = {
     'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
                'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce', 'sampled-softmax'])},
     'cfm': {'factors': ('int', 8, 32, 'log'), 'lr': ('float', 1e-4, 1e-2, 'log'), 'reg': ('float', 1e-6, 1e-2, 'log')},
+    'sasrec': {'factors': ('int', 32, 128, 'log'), 'lr': ('float', 3e-4, 5e-3, 'log'), 'dropout': ('float', 0.0, 0.5),
+               'max_len': ('int', 20, 200, 'log')},
 }
 
 def _optuna():
@@ -249,7 +251,7 @@ def plot_sweep(log, baseline: float = None):
 
 # %% ../nbs/11_sweep.ipynb #a43f9eaf
 def sweep_main(
-    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm or cfm (those with a search space)
+    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm, cfm or sasrec (those with a search space)
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
     trials: int = 20,               # trials in all, counting those already in the log
     seed: int = 0,                  # seeds the split and each trial's sampler
