@@ -19,7 +19,7 @@ from .topk import resolve_device
 
 # %% auto #0
 __all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size',
-           'fit', 'rank_world', 'data_parallel', 'from_rank0', 'refit', 'tune_ease']
+           'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -182,6 +182,12 @@ def _compiled_loss(loss, compile):
     "The loss function `loss`, through `torch.compile` when `compile`."
     return torch.compile(loss, dynamic=False) if compile else loss
 
+def epoch_line(row: dict, epochs: int, metric: str = 'recall@10', best: float = None) -> str:
+    "One line of training progress: `epoch k/n: loss …, recall@10 … (best …), … s`."
+    line = f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}"
+    if metric in row: line += f", {metric} {row[metric]:.4f}" + (f" (best {best:.4f})" if best is not None else '')
+    return line + f", {row['seconds'] + row.get('eval_seconds', 0):.1f} s"
+
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
          verbose, on_epoch=None, max_steps=None, halves=None) -> History:
     dev, hist = resolve_device(device), History(metric)
@@ -250,7 +256,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
             row.update(from_rank0(scores) if world > 1 else scores)
         hist.add(**row)
         if on_epoch is not None: on_epoch(row)                          # e.g. a sweep's pruner; may raise to stop training
-        if verbose and rank == 0: print(' '.join(f'{c} {v:.4f}' if isinstance(v, float) else f'{c} {v}' for c, v in row.items()), flush=True)
+        if verbose and rank == 0: print(epoch_line(row, epochs, metric, max(best, row.get(metric, -math.inf))), file=sys.stderr, flush=True)
         if valid is None: hist.best_epoch = epoch
         elif row[metric] > best:
             best, bad, hist.best_epoch = row[metric], 0, epoch
