@@ -105,8 +105,8 @@ class SASRec(Trainable, Factorised):
         return torch.where(inside, items[pos.clamp_min(0)], self.n_items).to(self.seq.device)
 
     def user_vectors(self) -> torch.Tensor:
-        "The hidden state after each user's latest item `[n_users, factors]`."
-        return torch.cat([self.encode(self.seq[s:s + 1024, 1:])[:, -1] for s in range(0, self.n_users, 1024)])
+        "The hidden state after each user's latest item `[n_users, factors]` (no gradient: ranking only)."
+        with torch.no_grad(): return torch.cat([self.encode(self.seq[s:s + 1024, 1:])[:, -1] for s in range(0, self.n_users, 1024)])
     def item_vectors(self) -> torch.Tensor: return self.item.weight[:-1]
     def config(self) -> dict:
         return dict(n_users=self.n_users, n_items=self.n_items, factors=self.factors, max_len=self.max_len,
