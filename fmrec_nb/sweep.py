@@ -141,7 +141,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
             value=rec['value'] if rec['status'] == 'complete' else None,
             intermediate_values={int(r['epoch']): r['recall@10'] for r in rec['epochs'] if 'recall@10' in r}))
     tracker = _wandb_logger(wandb, header)
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))   # progress: stderr
     if done: say(f"resuming {log}: {len(done)} trials already done")
     for n in range(len(done), n_trials):
         study.sampler = sampler(n)
@@ -161,7 +161,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
             study.tell(trial, state=optuna.trial.TrialState.FAIL); rec.update(status='fail', value=None, epochs=[], error=str(e))
         append_log(log, rec)
         if tracker: tracker.log({'trial': n, 'status': rec['status'], 'value': rec['value'], **trial.params})
-        say(f"trial {n:3d} {rec['status']:8s} recall@10 {rec['value'] if rec['value'] is not None else float('nan'):.4f} "
+        say(f"trial {n + 1}/{n_trials} (#{n}) {rec['status']:8s} recall@10 {rec['value'] if rec['value'] is not None else float('nan'):.4f} "
             + ' '.join(f'{k}={v:.3g}' if isinstance(v, float) else f'{k}={v}' for k, v in trial.params.items()))
     if tracker: tracker.finish()
     return trials_table(log)
@@ -261,6 +261,7 @@ def sweep_main(
     threads: int = 1,               # torch threads while training a trial (1, as fmrec-train: fastest on a busy machine)
     plot: str = None,               # also save the sweep plot to this PNG
     wandb: bool = False,            # also log trials to Weights & Biases if it is installed
+    quiet: bool = False,            # no progress lines (each trial's on stderr), only the results
 ):
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
     from fmrec_nb.data import FmrecError               # here, not at the top: --help stays fast
@@ -268,7 +269,7 @@ def sweep_main(
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
-    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb, threads=threads)
+    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb, quiet=quiet, threads=threads)
     _, done = read_log(log)
     if not any(t['status'] == 'complete' for t in done):
         failed = next((t for t in done if t['status'] == 'fail'), None)
