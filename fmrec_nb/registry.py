@@ -225,7 +225,7 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
     m, t = spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), time.perf_counter()
     if spec.trains:
         say(f"refit on all {ds.n_interactions:,} interactions for {epochs} epochs")
-        refit_model(m, ds, epochs, seed=seed, device=device, threads=threads,
+        refit_model(m, ds, epochs, seed=seed, device=device, threads=threads, verbose=not quiet,   # epoch progress: stderr
                     **{k: opts[k] for k in FIT_OPTIONS if k in opts and k not in ('epochs', 'patience')})
     else:
         m.fit(ds)
