@@ -360,4 +360,5 @@ d = { 'settings': { 'branch': 'main',
                                 'fmrec_nb.train.halve_users': ('train.html#halve_users', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.rank_world': ('train.html#rank_world', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.refit': ('train.html#refit', 'fmrec_nb/train.py'),
+                                'fmrec_nb.train.torch_threads': ('train.html#torch_threads', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.tune_ease': ('train.html#tune_ease', 'fmrec_nb/train.py')}}}

@@ -106,7 +106,7 @@ def train_main(
     from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options, save_model, train_validated
     import fmrec_nb.blend                                                  # registers --model blend
     from fmrec_nb.distributed import join_world, launch, launched_world, leave_world
-    import torch
+    from fmrec_nb.train import torch_threads
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
@@ -136,9 +136,7 @@ def train_main(
     finally:
         if world > 1: leave_world()
     if rank > 0: return report
-    prev = torch.get_num_threads(); torch.set_num_threads(threads)        # the top-10 of every user on the same threads
-    try: recs = m.recommend(ds, 10, device=dev)
-    finally: torch.set_num_threads(prev)
+    with torch_threads(threads): recs = m.recommend(ds, 10, device=dev)    # the top-10 of every user on the same threads
     check_submission(recs, ds, 10, src=str(out))                         # named as the user named it, not as its temporary file
     seconds = time.perf_counter() - t_start
     report = {**report, 'data': str(data), 'seconds': round(seconds, 2), 'fit_seconds': report['seconds'],

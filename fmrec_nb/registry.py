@@ -22,7 +22,7 @@ from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .sasrec import SASRec
 from .peers import ImplicitPeer
-from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, tune_ease
+from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, torch_threads, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
@@ -237,16 +237,13 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
                     refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
     check_seed_threads(seed, threads)
-    prev = torch.get_num_threads()
-    torch.set_num_threads(threads)                                     # the whole job, closed forms (EASE's solves) included
-    try: return _train_validated(ds, model, options, seed, split, refit, device, threads, say)
-    finally: torch.set_num_threads(prev)
+    with torch_threads(threads):                                       # the whole job, closed forms (EASE's solves) included
+        return _train_validated(ds, model, options, seed, split, refit, device, threads, say)
 
 def _train_validated(ds, model, options, seed, split, refit, device, threads, say) -> tuple:
     t_start, quiet = time.perf_counter(), say is None
     say = say or (lambda *a: None)
     opts = model_options(model, dict(options or {}))
-    check_seed_threads(seed, threads)
     dev = device if isinstance(device, torch.device) else check_device(device)
     spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
     if spec.train: return spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None)

@@ -66,11 +66,11 @@ class SASRec(Trainable, Factorised):
 
     def observe(self, train: Dataset):
         "Each user's latest `max_len + 1` items of `train` in time order, left-padded: `seq [n_users, max_len + 1]`."
-        o = train.order()
-        users, items = train.users[o], train.items[o]
-        n = np.bincount(users, minlength=self.n_users)
-        self.history = torch.from_numpy(np.r_[0, np.cumsum(n)]), torch.from_numpy(items)     # every item, for random windows
-        from_end = np.repeat(np.cumsum(n), n) - np.arange(len(users)) - 1          # 0 = a user's latest item
+        ptr, items = train.csr()                                                   # by user, in (time, item) order
+        n = np.diff(ptr)
+        users, items = np.repeat(np.arange(len(n)), n), np.asarray(items, dtype=np.int64)
+        self.history = torch.from_numpy(ptr), torch.from_numpy(items)              # every item, for random windows
+        from_end = np.repeat(ptr[1:], n) - np.arange(len(users)) - 1               # 0 = a user's latest item
         keep = from_end <= self.max_len
         seq = np.full((self.n_users, self.max_len + 1), self.n_items, dtype=np.int64)
         seq[users[keep], self.max_len - from_end[keep]] = items[keep]

@@ -7,6 +7,7 @@ Docs: https://fmrec.github.io/fmrec/train.html.md"""
 # %% ../nbs/08_train.ipynb #c5ab6af9
 from __future__ import annotations
 import math, os, sys, time, warnings
+from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import torch
@@ -19,7 +20,7 @@ from .topk import resolve_device
 
 # %% auto #0
 __all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size',
-           'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'tune_ease']
+           'torch_threads', 'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -137,6 +138,14 @@ def _want_progress(progress) -> bool:
     return sys.stderr.isatty() and not os.environ.get('IN_TEST')
 
 # %% ../nbs/08_train.ipynb #10eec9bc
+@contextmanager
+def torch_threads(threads: int = None):
+    "Inside the block torch uses `threads` threads (None: as it is); afterwards the count it had."
+    prev = torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    try: yield
+    finally: torch.set_num_threads(prev)
+
 def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: float = 0.01, batch_size: int = None,
         n_neg: int = 4, sampling: str = 'uniform', patience: int = 5, metric: str = 'recall@10', k: int = 10,
         seed: int = 0, device='auto', threads: int = None, compile: bool = None, progress: bool = None,
@@ -146,14 +155,11 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
         raise FmrecError(f"threads must be a positive integer, got {threads!r}")
     if max_steps is not None and not (isinstance(max_steps, int) and max_steps >= 1):
         raise FmrecError(f"max_steps must be a positive integer, got {max_steps!r}")
-    prev, dev = torch.get_num_threads(), resolve_device(device)
-    if threads: torch.set_num_threads(threads)
-    try:
-        with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
-            torch.manual_seed(seed + rank_world()[0])     # dropout draws from torch's global generator: seed it, then restore it
-            return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
-                        progress, verbose, on_epoch, max_steps, halves)
-    finally: torch.set_num_threads(prev)
+    dev = resolve_device(device)
+    with torch_threads(threads), torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
+        torch.manual_seed(seed + rank_world()[0])         # dropout draws from torch's global generator: seed it, then restore it
+        return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
+                    progress, verbose, on_epoch, max_steps, halves)
 
 # %% ../nbs/08_train.ipynb #a1d15e01
 def rank_world() -> tuple:
