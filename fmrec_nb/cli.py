@@ -64,7 +64,7 @@ def _as_argv(args: dict) -> list:
 # %% ../nbs/10_cli.ipynb #670d60e6
 def train_main(
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
-    model: str = 'mf',              # pop, ease, mf, lmf, fm, lfm, deepfm, cfm, sasrec, blend, implicit-als, implicit-bpr, implicit-lmf
+    model: str = 'mf',              # pop, ease, mf, lmf, fm, lfm, deepfm, cfm, sasrec, blend, rerank, implicit-als, implicit-bpr, implicit-lmf
     submission: str = 'submission.csv',  # where to write the submission (and the .json report beside it)
     seed: int = 0,                  # seeds the split, the initialisation and the sampling
     epochs: int = None,             # at most this many epochs, early stopping on the validation split (default 60 for trained models, cfm 3)
@@ -94,6 +94,11 @@ def train_main(
     windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default latest)
     members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf)
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
+    generator: str = None,          # rerank: the model whose top candidates are re-ordered (default ease)
+    candidates: int = None,         # rerank: candidates per user from the generator (default 100)
+    cuts: int = None,               # rerank: earlier cuts of the training part the ranker learns from (default 4)
+    ranker: str = None,             # rerank: auto (chosen on validation), lightgbm, fm or generator (its own order)
+    rounds: int = None,             # rerank: LightGBM's trees or the FM ranker's epochs (default 100)
     threads: int = 1,               # torch threads for the whole job: training, EASE's solves, the top-10 (1: fastest on a busy machine)
     save: str = None,               # also save the final model to this file
     quiet: bool = False,            # print nothing but errors
@@ -104,14 +109,15 @@ def train_main(
     from fmrec_nb.data import FmrecError, load_dataset, write_atomic_all    # here, not at the top: --help stays fast
     from fmrec_nb.metrics import check_submission, write_submission
     from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options, save_model, train_validated
-    import fmrec_nb.blend                                                  # registers --model blend
+    import fmrec_nb.blend, fmrec_nb.rerank                                 # register --model blend and --model rerank
     from fmrec_nb.distributed import join_world, launch, launched_world, leave_world
     from fmrec_nb.train import torch_threads
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam,
-                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, members=members, weight_step=weight_step)
+                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, members=members, weight_step=weight_step,
+                 generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),

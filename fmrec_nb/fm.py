@@ -19,7 +19,7 @@ from .mf import ConfidenceWeighted
 
 # %% auto #0
 __all__ = ['pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'HistoryBag', 'fm_side', 'field_vectors', 'FieldFM', 'FM',
-           'LFM', 'DeepFM']
+           'LFM', 'DeepFM', 'FeatureFM']
 
 # %% ../nbs/05_fm.ipynb #dc89a74a
 def pick_fields(available: dict, names, side: str) -> dict:
@@ -295,3 +295,21 @@ class DeepFM(FieldFM):
         return self.block_scorer()(users)
 
     def config(self) -> dict: return {**super().config(), 'hidden': list(self.hidden), 'memory_mb': self.memory_mb}
+
+# %% ../nbs/05_fm.ipynb #7e8e4472
+class FeatureFM(nn.Module):
+    "A factorization machine over real-valued features `x [..., F]`: w₀ + Σ wⱼxⱼ + Σ_{j<l} ⟨vⱼ, vₗ⟩ xⱼxₗ (the ranker of `rerank`)."
+    def __init__(self, n_features: int, factors: int = 8, seed: int = 0):
+        super().__init__()
+        self.n_features, self.factors, self.seed = n_features, factors, seed
+        self.w0, self.w = nn.Parameter(torch.zeros(())), nn.Parameter(torch.zeros(n_features))
+        self.V = nn.Parameter(torch.empty(n_features, factors))
+        self.reset_parameters(seed)
+    def reset_parameters(self, seed: int = None):
+        g = torch.Generator().manual_seed(self.seed if seed is None else seed)
+        with torch.no_grad(): self.w0.zero_(); self.w.zero_(); self.V.copy_(torch.randn(self.V.shape, generator=g) * 0.01)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Scores `[...]` of feature vectors `x [..., F]` (the pairwise term in O(F·k), Rendle's identity)."
+        xv = x @ self.V
+        return self.w0 + x @ self.w + 0.5 * (xv.square() - x.square() @ self.V.square()).sum(-1)
+    def config(self) -> dict: return {'n_features': self.n_features, 'factors': self.factors, 'seed': self.seed}

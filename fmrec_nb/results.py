@@ -13,7 +13,7 @@ from .data import Dataset
 from .split import split_like_leaderboard
 from .metrics import evaluate
 from .registry import train_validated
-import fmrec_nb.blend                   # registers the blend, which the scoreboard can run like any model
+import fmrec_nb.blend, fmrec_nb.rerank  # register the blend and rerank, which the scoreboard runs like any model
 from .sweep import append_log, read_records
 
 # %% auto #0

@@ -30,6 +30,8 @@ SPACES = {
     'cfm': {'factors': ('int', 8, 32, 'log'), 'lr': ('float', 1e-4, 1e-2, 'log'), 'reg': ('float', 1e-6, 1e-2, 'log')},
     'sasrec': {'factors': ('int', 32, 128, 'log'), 'lr': ('float', 3e-4, 5e-3, 'log'), 'dropout': ('float', 0.0, 0.5),
                'max_len': ('int', 20, 200, 'log')},
+    'rerank': {'candidates': ('int', 50, 200, 'log'), 'cuts': ('int', 1, 8), 'rounds': ('int', 20, 300, 'log'),
+               'ranker': ('cat', ['generator', 'lightgbm', 'fm'])},
 }
 
 def _optuna():
@@ -76,11 +78,18 @@ def append_log(path, record: dict):
 
 # %% ../nbs/11_sweep.ipynb #64cca33d
 def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: int = 0, epochs: int = 30,
-              device='auto', report=None, threads: int = 1) -> dict:
+              device='auto', report=None, threads: int = 1, data: Dataset = None, split: dict = None) -> dict:
     "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
+    from fmrec_nb.data import FmrecError
     from fmrec_nb.registry import FIT_OPTIONS, MODELS, model_options
     from fmrec_nb.train import cross_fitted, fit, halve_users
     opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
+    if MODELS[model].train is not None:        # a job of its own (rerank): run it on `data`, split as `train`/`valid` were
+        if data is None: raise FmrecError(f"run_trial: --model {model} trains by its own job: pass data= (the data set split into train, valid)")
+        t0 = time.perf_counter()
+        _, rep = MODELS[model].train(data, opts, seed, split or {}, False, device, threads, None)
+        return dict(value=rep['valid_selection']['recall@10'], honest=rep['valid']['recall@10'], best_epoch=None, epochs=[],
+                    seconds=round(time.perf_counter() - t0, 2), metrics=rep['valid_selection'])
     m = MODELS[model].build(train, {**opts, 'seed': seed})
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     rows = []
@@ -151,7 +160,7 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
             if trial.should_prune(): raise optuna.TrialPruned()
         rec = {'trial': n, 'params': trial.params}
         try:
-            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report, threads)
+            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report, threads, ds, split_kw)
             study.tell(trial, res['value']); rec.update(status='complete', **res)
         except optuna.TrialPruned:
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
@@ -251,7 +260,7 @@ def plot_sweep(log, baseline: float = None):
 
 # %% ../nbs/11_sweep.ipynb #a43f9eaf
 def sweep_main(
-    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm, cfm or sasrec (those with a search space)
+    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm, cfm, sasrec or rerank (those with a search space)
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
     trials: int = 20,               # trials in all, counting those already in the log
     seed: int = 0,                  # seeds the split and each trial's sampler
@@ -266,6 +275,7 @@ def sweep_main(
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
     from fmrec_nb.data import FmrecError               # here, not at the top: --help stays fast
     from fmrec_nb.registry import MODELS
+    import fmrec_nb.blend, fmrec_nb.rerank             # register blend (no search space) and rerank
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
