@@ -20,7 +20,7 @@ from .registry import MODELS, class_path, model_from_saved, refit_validated, reg
 
 # %% auto #0
 __all__ = ['BLEND_DEFAULTS', 'standardise', 'member_scorer', 'Blend', 'simplex_grid', 'blend_table', 'blend_members',
-           'train_blend']
+           'refit_member', 'train_blend']
 
 # %% ../nbs/15_blend.ipynb #3beaaa0e
 def standardise(S: torch.Tensor) -> torch.Tensor:
@@ -110,6 +110,12 @@ def blend_members(members: str) -> list:
     if len(names) < 2 or len(set(names)) != len(names): raise FmrecError(f"--members needs at least two different models, got {members!r}")
     return names
 
+def refit_member(ds: Dataset, name: str, report: dict, seed: int, split: dict, device, threads: int, say=None) -> Recommender:
+    "Member `name` on all of `ds` with the options (and epochs) its validated job chose; a member with a job of its own (rerank) reruns it."
+    opts = {k: report['config'][k] for k in MODELS[name].defaults}
+    if MODELS[name].train is not None: return train_validated(ds, name, opts, seed, split, True, device, threads, say)[0]
+    return refit_validated(ds, name, opts, report['epochs'], seed, device, threads, say)
+
 def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refit: bool = True, device='cpu',
                 threads: int = 1, say: Callable = None) -> tuple:
     "Train each member on a leaderboard-like split, choose the weights on its validation answers, refit: `(Blend, report)`."
@@ -130,9 +136,7 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
     selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}
     tell(f"blend weights by validation recall@10: {chosen}; validation recall@10 {honest['recall@10']:.4f} "
          f"({best['recall@10']:.4f} on the answers that chose it)")
-    if refit:
-        members = [refit_validated(ds, n, {k: r['config'][k] for k in MODELS[n].defaults}, r['epochs'], seed, device, threads, say)
-                   for n, r in zip(names, reports)]
+    if refit: members = [refit_member(ds, n, r, seed, split, device, threads, say) for n, r in zip(names, reports)]
     report = {'model': 'blend', 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
               'epochs': None, 'seconds': round(time.perf_counter() - t0, 2), 'refit': refit, 'weights': chosen,
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},

@@ -221,7 +221,9 @@ def ranker_rows(gen, train: Dataset, valid: Dataset, R: int) -> tuple:
     "Candidates of the users answering in `valid` from `gen` fitted on `train`, their features and labels: `(users, cand, X, Y)`."
     users = np.unique(valid.users)
     cand, g = generator_candidates(member_scorer(gen), train, users, R, train.n_items)
-    X = CandidateFeatures(train)(users, cand, g)
+    f = CandidateFeatures(train)
+    X = torch.cat([f(users[s:s + 2048], cand[s:s + 2048], g[s:s + 2048]) for s in range(0, len(users), 2048)]) \
+        if len(users) else torch.zeros(0, cand.shape[1], len(f.names))                          # bounded memory
     keys = np.unique(valid.users * valid.n_items + valid.items)
     Y = torch.from_numpy(np.isin(users[:, None] * train.n_items + cand.numpy(), keys)) & (cand >= 0)
     return users, cand, X, Y

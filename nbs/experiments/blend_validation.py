@@ -18,6 +18,7 @@ from fmrec_nb.registry import train_validated
 from fmrec_nb.split import split_like_leaderboard
 from fmrec_nb.train import halve_users, cross_fitted
 from fmrec_nb.blend import Blend, blend_table, simplex_grid
+import fmrec_nb.rerank                   # registers rerank (a member like any other)
 from fmrec_nb.metrics import evaluate
 
 torch.set_num_threads(1)
