@@ -14,13 +14,15 @@ import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
 from .topk import topk_for_users
-from .model import Factorised, Recommender
+from .model import Recommender, frozen_scorer
 from .train import cross_fitted, evaluate_model, evaluate_recs, halve_users
 from .registry import MODELS, class_path, model_from_saved, refit_validated, register_model, train_validated
+import fmrec_nb.rerank                  # registers rerank, one of the default members
+
 
 # %% auto #0
-__all__ = ['BLEND_DEFAULTS', 'standardise', 'member_scorer', 'Blend', 'simplex_grid', 'blend_table', 'blend_members',
-           'refit_member', 'train_blend']
+__all__ = ['BLEND_DEFAULTS', 'standardise', 'Blend', 'simplex_grid', 'blend_table', 'blend_members', 'refit_member',
+           'train_blend']
 
 # %% ../nbs/15_blend.ipynb #3beaaa0e
 def standardise(S: torch.Tensor) -> torch.Tensor:
@@ -34,18 +36,6 @@ def standardise(S: torch.Tensor) -> torch.Tensor:
     return (S - mu).div_(sd.clamp_min(1e-12))
 
 # %% ../nbs/15_blend.ipynb #11326fb5
-def member_scorer(m: Recommender) -> Callable:
-    "A function scoring blocks of users for member `m`, in eval mode and without gradients (factors computed once)."
-    if isinstance(m, torch.nn.Module): m.eval()
-    with torch.no_grad():
-        if isinstance(m, Factorised):
-            U, V = m.user_vectors(), m.item_vectors()
-            return lambda users: U[torch.as_tensor(users, device=U.device)] @ V.T
-        f = m.block_scorer()
-    def score(users):
-        with torch.no_grad(): return f(users)
-    return score
-
 class Blend(Recommender):
     "A weighted sum of fitted members' scores, each standardised per user over the catalogue."
     def __init__(self, names=(), weights=(), members=None):
@@ -58,7 +48,7 @@ class Blend(Recommender):
     n_items = property(lambda self: self.members[0].n_items)
     def block_scorer(self):
         "Scores of a block: Σ w_m · standardise(member m's scores), each member scoring the block once."
-        parts = [(w, member_scorer(m)) for w, m in zip(self.weights, self.members) if w > 0]
+        parts = [(w, frozen_scorer(m)) for w, m in zip(self.weights, self.members) if w > 0]
         def score(users):
             out = None
             for w, f in parts:
@@ -89,7 +79,7 @@ def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, na
     names = list(names or range(len(members)))
     users = torch.from_numpy(np.unique(valid.users))
     recs = torch.full((len(weights), train.n_users, k), -1, dtype=torch.int64)
-    scorers, block = [member_scorer(m) for m in members], max(1, int(memory_mb * 2**20 // (4 * train.n_items)))
+    scorers, block = [frozen_scorer(m) for m in members], max(1, int(memory_mb * 2**20 // (4 * train.n_items)))
     for s in range(0, len(users), block):
         ub = users[s:s + block]
         Z = [standardise(f(ub)) for f in scorers]
@@ -100,7 +90,7 @@ def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, na
                          for j, w in enumerate(weights)])
 
 # %% ../nbs/15_blend.ipynb #d5cb43ef
-BLEND_DEFAULTS = dict(members='ease,mf', weight_step=0.1)
+BLEND_DEFAULTS = dict(members='ease,mf,rerank', weight_step=0.1)   # chosen on validation: 'Rerank as a member' below
 
 def blend_members(members: str) -> list:
     "The registry names in `--members` (comma-separated, at least two, no repeats, no blend)."
@@ -148,6 +138,6 @@ def _no_build(train, o):
     raise FmrecError("a blend is built by its own job (train_blend: members, then weights), not from options alone")
 
 register_model('blend', Blend, _no_build, BLEND_DEFAULTS, train=train_blend,
-               help='members (--members, default ease,mf) trained as usual, standardised scores summed with weights chosen on validation',
+               help='members (--members, default ease,mf,rerank) trained as usual, standardised scores summed with weights chosen on validation',
                checks={'members': (str, lambda v: bool(blend_members(v)), 'registry names, comma-separated'),
                        'weight_step': (float, lambda v: bool(simplex_grid(2, v)), 'a step that divides 1')})

@@ -92,7 +92,7 @@ def train_main(
     heads: int = None,              # sasrec: attention heads per block (default 1)
     dropout: float = None,          # sasrec: dropout rate (default 0.2)
     windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default latest)
-    members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf)
+    members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf,rerank)
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
     generator: str = None,          # rerank: the model whose top candidates are re-ordered (default ease)
     candidates: int = None,         # rerank: candidates per user from the generator (default 100)

@@ -7,6 +7,7 @@ Docs: https://fmrec.github.io/fmrec/model.html.md"""
 # %% ../nbs/03_model.ipynb #2c657b62
 from __future__ import annotations
 from contextlib import contextmanager
+from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,8 +15,8 @@ from .data import FmrecError
 from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
-__all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'ClosedForm', 'Trainable', 'check_loss', 'sampled_loss',
-           'catalogue_loss']
+__all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable', 'check_loss',
+           'sampled_loss', 'catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -57,6 +58,19 @@ class Factorised(Recommender):
         "Scores `[b, n_items]` from the factors."
         U = self.user_vectors()
         return U[torch.as_tensor(users, device=U.device)] @ self.item_vectors().T
+
+# %% ../nbs/03_model.ipynb #7b0db1d2
+def frozen_scorer(m: Recommender) -> Callable:
+    "A function scoring blocks of users for `m`, in eval mode and without gradients (factors computed once)."
+    if isinstance(m, torch.nn.Module): m.eval()
+    with torch.no_grad():
+        if isinstance(m, Factorised):
+            U, V = m.user_vectors(), m.item_vectors()
+            return lambda users: U[torch.as_tensor(users, device=U.device)] @ V.T
+        f = m.block_scorer()
+    def score(users):
+        with torch.no_grad(): return f(users)
+    return score
 
 # %% ../nbs/03_model.ipynb #93707735
 class ClosedForm(Recommender):

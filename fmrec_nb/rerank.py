@@ -13,10 +13,9 @@ import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
 from .topk import seen_csr
-from .model import Recommender
+from .model import Recommender, frozen_scorer
 from .fm import FeatureFM
 from .train import cross_fitted, evaluate_recs, halve_users
-from .blend import member_scorer
 from .registry import MODELS, class_path, model_from_saved, refit_validated, register_model, train_validated
 
 # %% auto #0
@@ -187,7 +186,7 @@ class Rerank(Recommender):
     n_items = property(lambda self: self.generator.n_items)
     def block_scorer(self):
         "Scores of a block: the ranker's score on each candidate, −∞ elsewhere (the generator scores the block once)."
-        gen, seen = member_scorer(self.generator), self.features.seen()
+        gen, seen = frozen_scorer(self.generator), self.features.seen()
         def score(users):
             users = torch.as_tensor(users, dtype=torch.int64).cpu()
             cand, g = generator_candidates(gen, seen, users, self.candidates, self.n_items)
@@ -220,7 +219,7 @@ def rerank_generator(name: str) -> str:
 def ranker_rows(gen, train: Dataset, valid: Dataset, R: int) -> tuple:
     "Candidates of the users answering in `valid` from `gen` fitted on `train`, their features and labels: `(users, cand, X, Y)`."
     users = np.unique(valid.users)
-    cand, g = generator_candidates(member_scorer(gen), train, users, R, train.n_items)
+    cand, g = generator_candidates(frozen_scorer(gen), train, users, R, train.n_items)
     f = CandidateFeatures(train)
     X = torch.cat([f(users[s:s + 2048], cand[s:s + 2048], g[s:s + 2048]) for s in range(0, len(users), 2048)]) \
         if len(users) else torch.zeros(0, cand.shape[1], len(f.names))                          # bounded memory
