@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/rerank.html.md"""
 
 # %% ../nbs/15a_rerank.ipynb #cbd513cb
 from __future__ import annotations
-import time
+import sys, time
 from typing import Callable
 import numpy as np
 import torch
@@ -131,9 +131,11 @@ def lightgbm_module():
 
 class Ranker:
     "An order of candidates learned from their features `X [n, R, F]` and labels `Y [n, R]`: LambdaRank, an FM, or the generator's."
-    def __init__(self, kind: str = 'generator', rounds: int = 100, seed: int = 0, threads: int = 1, state: dict = None):
+    def __init__(self, kind: str = 'generator', rounds: int = 100, seed: int = 0, threads: int = 1, state: dict = None,
+                 progress: Callable = None):
         if kind not in RANKERS: raise FmrecError(f"--ranker must be one of {', '.join(RANKERS)} or auto, got {kind!r}")
         self.kind, self.rounds, self.seed, self.threads, self.st = kind, rounds, seed, threads, dict(state or {})
+        self.progress = progress or (lambda msg: None)           # a line every tenth of the rounds (stderr in the job)
     def fit(self, X: torch.Tensor, Y: torch.Tensor) -> 'Ranker':
         "Learn from the users with at least one answer among their candidates (the others carry no order)."
         keep = Y.sum(1) > 0
@@ -146,7 +148,9 @@ class Ranker:
                           feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, lambdarank_truncation_level=20,
                           num_threads=self.threads, seed=self.seed, deterministic=True, force_row_wise=True, verbose=-1)
             data = lgb.Dataset(X.reshape(-1, X.shape[-1]).numpy(), Y.reshape(-1).numpy(), group=[X.shape[1]] * len(X))
-            self.st = {'booster': lgb.train(params, data, num_boost_round=self.rounds).model_to_string()}
+            def tick(env):
+                if (env.iteration + 1) % max(1, self.rounds // 10) == 0: self.progress(f"lightgbm ranker: tree {env.iteration + 1}/{self.rounds}")
+            self.st = {'booster': lgb.train(params, data, num_boost_round=self.rounds, callbacks=[tick]).model_to_string()}
         else: self.st = self._fit_fm(X, Y)
         return self
     def _fit_fm(self, X, Y) -> dict:
@@ -154,7 +158,8 @@ class Ranker:
         mean, std = X.reshape(-1, X.shape[-1]).mean(0), X.reshape(-1, X.shape[-1]).std(0).clamp_min(1e-6)
         fm, g = FeatureFM(X.shape[-1], factors=8, seed=self.seed), torch.Generator().manual_seed(self.seed)
         opt, Z = torch.optim.Adam(fm.parameters(), lr=0.01, weight_decay=1e-4), (X - mean) / std
-        for _ in range(self.rounds):
+        for epoch in range(self.rounds):
+            if (epoch + 1) % max(1, self.rounds // 10) == 0: self.progress(f"fm ranker: epoch {epoch + 1}/{self.rounds}")
             for b in torch.randperm(len(Z), generator=g).split(256):
                 loss = -(Y[b] * torch.log_softmax(fm(Z[b]), 1)).sum(1).div(Y[b].sum(1)).mean()
                 opt.zero_grad(); loss.backward(); opt.step()
@@ -237,6 +242,7 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
                  threads: int = 1, say: Callable = None) -> tuple:
     "The generator trained as usual; rankers learned on earlier cuts of its training part, chosen on validation: `(Rerank, report)`."
     t0, split, tell = time.perf_counter(), dict(split or {}), say or (lambda *a: None)
+    progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if say else None    # progress: stderr, unless quiet
     name, R, cuts, rounds = rerank_generator(opts['generator']), opts['candidates'], opts['cuts'], opts['rounds']
     kinds = ['generator', *(['lightgbm'] if opts['ranker'] == 'auto' and _has_lightgbm() else []), 'fm'] \
         if opts['ranker'] == 'auto' else list(dict.fromkeys(['generator', opts['ranker']]))
@@ -246,7 +252,7 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
     parts = []                                     # earlier cuts of the training part: the validation answers train no ranker
     for j in range(cuts):
-        tell(f"rerank cut {j + 1}/{cuts}: {name} on the training part less a leaderboard-like cut")
+        if progress: progress(f"rerank cut {j + 1}/{cuts}: {name} on the training part less a leaderboard-like cut")
         itr, iva = split_like_leaderboard(train, seed=seed * 1000 + j + 1, **split)
         if not iva.n_interactions: raise FmrecError("rerank: a cut of the training part holds nothing out: lower --min-train or --cuts")
         parts.append(ranker_rows(refit_validated(itr, name, gen_opts, epochs, seed, device, threads), itr, iva, R)[2:])
@@ -254,11 +260,11 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
     users, cand, Xv, Yv = ranker_rows(gen, train, valid, R)
     halves, rows, rankers = halve_users(valid, seed), [], {}
     for kind in kinds:
-        rankers[kind] = Ranker(kind, rounds, seed, threads).fit(X, Y)
+        rankers[kind] = Ranker(kind, rounds, seed, threads, progress=progress).fit(X, Y)
         recs = torch.full((ds.n_users, 10), -1, dtype=torch.int64)
         recs[torch.from_numpy(users)] = top_of(cand, rankers[kind].predict(Xv))
         rows.append({'ranker': kind, **evaluate_recs(recs, valid, 10, halves)})
-        tell(f"rerank {kind}: validation recall@10 {rows[-1]['recall@10']:.4f}")
+        if progress: progress(f"rerank {kind}: validation recall@10 {rows[-1]['recall@10']:.4f}")
     pool = rows if opts['ranker'] == 'auto' else [r for r in rows if r['ranker'] == opts['ranker']]
     best = max(pool, key=lambda r: r['recall@10'])                     # the first best: generator, lightgbm, fm
     honest = cross_fitted(pool) if len(pool) > 1 and 'recall@10:a' in best else {k: v for k, v in best.items() if '@' in k and ':' not in k}
@@ -269,7 +275,7 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
     if refit:                                      # the generator on all data; the ranker on every cut, the validation one too
         gen = refit_validated(ds, name, gen_opts, epochs, seed, device, threads, say)
         features = CandidateFeatures(ds)
-        rank = Ranker(best['ranker'], rounds, seed, threads).fit(torch.cat([X, Xv]), torch.cat([Y, Yv]))
+        rank = Ranker(best['ranker'], rounds, seed, threads, progress=progress).fit(torch.cat([X, Xv]), torch.cat([Y, Yv]))
     report = {'model': 'rerank', 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
               'epochs': None, 'seconds': round(time.perf_counter() - t0, 2), 'refit': refit, 'ranker': best['ranker'],
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
