@@ -32,6 +32,8 @@ SPACES = {
                'max_len': ('int', 20, 200, 'log')},
     'rerank': {'candidates': ('int', 50, 200, 'log'), 'cuts': ('int', 1, 8), 'rounds': ('int', 20, 300, 'log'),
                'ranker': ('cat', ['generator', 'lightgbm', 'fm'])},
+    'blend': {'members': ('cat', ['ease,mf', 'ease,rerank', 'mf,rerank', 'ease,mf,rerank']),
+              'weight_step': ('cat', [0.1, 0.2, 0.25])},
 }
 
 def _optuna():
@@ -260,7 +262,7 @@ def plot_sweep(log, baseline: float = None):
 
 # %% ../nbs/11_sweep.ipynb #a43f9eaf
 def sweep_main(
-    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm, cfm, sasrec or rerank (those with a search space)
+    model: str = 'mf',              # the model to tune: mf, lmf, ease, fm, lfm, deepfm, cfm, sasrec, rerank or blend (those with a search space)
     data: str = 'ml-latest-small',  # competition folder, MovieLens folder or zip, or a registered name
     trials: int = 20,               # trials in all, counting those already in the log
     seed: int = 0,                  # seeds the split and each trial's sampler
@@ -275,7 +277,7 @@ def sweep_main(
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
     from fmrec_nb.data import FmrecError               # here, not at the top: --help stays fast
     from fmrec_nb.registry import MODELS
-    import fmrec_nb.blend, fmrec_nb.rerank             # register blend (no search space) and rerank
+    import fmrec_nb.blend, fmrec_nb.rerank             # register blend and rerank
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
