@@ -16,7 +16,7 @@ from .split import split_like_leaderboard
 from .topk import topk_for_users
 from .model import Recommender, frozen_scorer
 from .train import cross_fitted, evaluate_model, evaluate_recs, halve_users
-from .registry import MODELS, class_path, model_from_saved, refit_validated, register_model, train_validated
+from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
 import fmrec_nb.rerank                  # registers rerank, one of the default members
 
 
@@ -58,9 +58,7 @@ class Blend(Recommender):
         return score
     def score_block(self, users) -> torch.Tensor: return self.block_scorer()(users)
     def config(self) -> dict: return {'names': self.names, 'weights': self.weights}
-    def state_dict(self) -> dict:
-        tensors = lambda d: {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in d.items()}
-        return {'members': [{'class': class_path(type(m)), 'config': m.config(), 'state': tensors(m.state_dict())} for m in self.members]}
+    def state_dict(self) -> dict: return {'members': [saved_form(m) for m in self.members]}
     def load_state_dict(self, d: dict):
         self.members = [model_from_saved(x['class'], x['config'], x['state']) for x in d['members']]
 

@@ -22,14 +22,14 @@ from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .sasrec import SASRec
 from .peers import ImplicitPeer
-from .train import cross_fitted, evaluate_model, fit, halve_users, rank_world, torch_threads, tune_ease
+from .train import evaluate_model, fit, halve_users, rank_world, selection_scores, torch_threads, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'SASREC_DEFAULTS',
            'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads',
-           'class_path', 'model_from_saved', 'save_model', 'load_model', 'available_memory', 'check_ease_memory',
-           'check_held_out', 'refit_validated', 'train_validated']
+           'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model', 'available_memory',
+           'check_ease_memory', 'check_held_out', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -164,6 +164,11 @@ def class_path(cls: type) -> str:
     "`module.Class` of a model class: how a saved file names it."
     return f'{cls.__module__}.{cls.__qualname__}'
 
+def saved_form(model: Recommender) -> dict:
+    "`{'class', 'config', 'state'}` of `model`, tensors on the CPU: what `model_from_saved` rebuilds it from (nested models too)."
+    return {'class': class_path(type(model)), 'config': model.config(),
+            'state': {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in model.state_dict().items()}}
+
 def model_from_saved(cls_path: str, config: dict, state: dict) -> Recommender:
     "The registered model of class `cls_path` rebuilt from its `config` and loaded with `state` (in eval mode)."
     cls = {class_path(s.cls): s.cls for s in MODELS.values()}.get(cls_path)
@@ -176,9 +181,7 @@ def model_from_saved(cls_path: str, config: dict, state: dict) -> Recommender:
 def save_model(model: Recommender, path, data: Dataset, **meta) -> Path:
     "Write `model` (class, configuration, tensors) and `data`'s id mappings to `path`, atomically."
     path = Path(path)
-    blob = {'format': 1, 'class': class_path(type(model)), 'config': model.config(),
-            'state': {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in model.state_dict().items()},
-            'user_ids': _ids(data.user_ids), 'item_ids': _ids(data.item_ids), 'meta': meta}
+    blob = {'format': 1, **saved_form(model), 'user_ids': _ids(data.user_ids), 'item_ids': _ids(data.item_ids), 'meta': meta}
     write_atomic(path, lambda p: torch.save(blob, p))
     return path
 
@@ -268,9 +271,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         m = spec.build(train, build_opts)
         hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, **fit_kw)
         rows, best, best_epoch, history = hist.rows, hist.best, hist.best_epoch, hist.rows
-    chose = len(rows) > 1                                              # epochs or λ were chosen on these answers
-    selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}   # all validation users
-    honest = cross_fitted(rows) if chose and 'recall@10:a' in best else {k: v for k, v in selection.items() if k != 'coverage'}
+    honest, selection = selection_scores(rows, best)                    # epochs or λ chosen on these answers: cross-fitted
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
         f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
     if refit: m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say)

@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
-from .topk import seen_csr
+from .topk import topk_for_users
 from .model import Recommender, frozen_scorer
 from .fm import FeatureFM
-from .train import cross_fitted, evaluate_recs, halve_users
-from .registry import MODELS, class_path, model_from_saved, refit_validated, register_model, train_validated
+from .train import evaluate_recs, halve_users, selection_scores
+from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
 
 # %% auto #0
 __all__ = ['DAY', 'FOLLOW_GAP', 'RANKERS', 'RERANK_DEFAULTS', 'CandidateFeatures', 'generator_candidates', 'lightgbm_module',
@@ -41,16 +41,17 @@ class CandidateFeatures:
         by_item = np.lexsort((data.times, data.items))                   # (item, time) order: window counts by searchsorted
         first = np.full(data.n_items, np.iinfo(np.int64).max); np.minimum.at(first, data.items, data.times)
         last = np.full(data.n_items, np.iinfo(np.int64).min); np.maximum.at(last, data.items, data.times)
-        seen = np.bincount(data.items, minlength=data.n_items) > 0
+        count = np.bincount(data.items, minlength=data.n_items)
+        seen = count > 0
         T = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.int64))
         user_of = np.repeat(np.arange(data.n_users), np.diff(indptr))
-        pairs = np.concatenate([items[:-d][user_of[:-d] == user_of[d:]] * data.n_items + items[d:][user_of[:-d] == user_of[d:]]
-                                for d in range(1, FOLLOW_GAP + 1)])   # item a, then item b within FOLLOW_GAP steps
+        same = [user_of[:-d] == user_of[d:] for d in range(1, FOLLOW_GAP + 1)]      # positions d steps apart in one history
+        pairs = np.concatenate([items[:-d][m] * data.n_items + items[d:][m] for d, m in enumerate(same, 1)])  # a, then b
         pair_key, pair_count = np.unique(pairs, return_counts=True)
         return {'indptr': T(indptr), 'items': T(items), 'times': T(data.times[data.order()] - t0),
                 'item_key': T((data.items[by_item] << 32) | (data.times[by_item] - t0)),
                 'pair_key': T(pair_key), 'pair_count': T(pair_count),
-                'item_count': T(np.bincount(data.items, minlength=data.n_items)),
+                'item_count': T(count),
                 'item_first': T(np.where(seen, first - t0, 0)), 'item_last': T(np.where(seen, last - t0, 0)),
                 **{f'field:{k}': torch.from_numpy(f.index.astype(np.int64)) for k, f in data.item_fields.items()}}
     @property
@@ -105,20 +106,7 @@ class CandidateFeatures:
 # %% ../nbs/15a_rerank.ipynb #dc8b1ec8
 def generator_candidates(scorer: Callable, seen, users, R: int, n_items: int, memory_mb: float = 32) -> tuple:
     "The top `R` unseen items of `users` by `scorer` and their scores: `(cand [n, R], scores [n, R])`, -1 / −∞ when fewer."
-    indptr, indices = seen_csr(seen)
-    users = torch.as_tensor(users, dtype=torch.int64)
-    R, cand, vals = min(R, n_items), [], []
-    block = max(1, int(memory_mb * 2**20 // (4 * n_items)))
-    for s in range(0, len(users), block):
-        ub = users[s:s + block]
-        S = scorer(ub).float().cpu().clone()
-        lo, hi = indptr[ub], indptr[ub + 1]
-        rows = torch.repeat_interleave(torch.arange(len(ub)), hi - lo)
-        starts = torch.cumsum(hi - lo, 0) - (hi - lo)
-        S[rows, indices[torch.arange(len(rows)) - starts[rows] + lo[rows]]] = -torch.inf
-        v, c = S.topk(R, dim=1)
-        cand.append(c.masked_fill_(v == -torch.inf, -1)); vals.append(v)
-    return (torch.cat(cand), torch.cat(vals)) if cand else (torch.zeros(0, R, dtype=torch.int64), torch.zeros(0, R))
+    return topk_for_users(scorer, seen, n_items, min(R, n_items), users=users, memory_mb=memory_mb, device='cpu', scores=True)
 
 # %% ../nbs/15a_rerank.ipynb #82adfed4
 RANKERS = ('generator', 'lightgbm', 'fm')
@@ -203,10 +191,7 @@ class Rerank(Recommender):
     def score_block(self, users) -> torch.Tensor: return self.block_scorer()(users)
     def config(self) -> dict: return {'generator_name': self.generator_name, 'candidates': self.candidates, 'ranker': self.ranker}
     def state_dict(self) -> dict:
-        tensors = lambda d: {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in d.items()}
-        g = self.generator
-        return {'generator': {'class': class_path(type(g)), 'config': g.config(), 'state': tensors(g.state_dict())},
-                'features': self.features.s, 'ranker': self.rank.state()}
+        return {'generator': saved_form(self.generator), 'features': self.features.s, 'ranker': self.rank.state()}
     def load_state_dict(self, d: dict):
         self.generator = model_from_saved(d['generator']['class'], d['generator']['config'], d['generator']['state'])
         self.features, self.rank = CandidateFeatures(state=d['features']), Ranker.from_state(d['ranker'])
@@ -221,11 +206,11 @@ def rerank_generator(name: str) -> str:
         raise FmrecError(f"--generator: expected one of {', '.join(ok)}, got {name!r}")
     return name
 
-def ranker_rows(gen, train: Dataset, valid: Dataset, R: int) -> tuple:
-    "Candidates of the users answering in `valid` from `gen` fitted on `train`, their features and labels: `(users, cand, X, Y)`."
+def ranker_rows(gen, train: Dataset, valid: Dataset, R: int, features: CandidateFeatures = None) -> tuple:
+    "Candidates of the users answering in `valid` from `gen` fitted on `train`, their features (of `train`) and labels: `(users, cand, X, Y)`."
     users = np.unique(valid.users)
     cand, g = generator_candidates(frozen_scorer(gen), train, users, R, train.n_items)
-    f = CandidateFeatures(train)
+    f = features or CandidateFeatures(train)
     X = torch.cat([f(users[s:s + 2048], cand[s:s + 2048], g[s:s + 2048]) for s in range(0, len(users), 2048)]) \
         if len(users) else torch.zeros(0, cand.shape[1], len(f.names))                          # bounded memory
     keys = np.unique(valid.users * valid.n_items + valid.items)
@@ -257,7 +242,8 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
         if not iva.n_interactions: raise FmrecError("rerank: a cut of the training part holds nothing out: lower --min-train or --cuts")
         parts.append(ranker_rows(refit_validated(itr, name, gen_opts, epochs, seed, device, threads), itr, iva, R)[2:])
     X, Y = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-    users, cand, Xv, Yv = ranker_rows(gen, train, valid, R)
+    features = CandidateFeatures(train)
+    users, cand, Xv, Yv = ranker_rows(gen, train, valid, R, features)
     halves, rows, rankers = halve_users(valid, seed), [], {}
     for kind in kinds:
         rankers[kind] = Ranker(kind, rounds, seed, threads, progress=progress).fit(X, Y)
@@ -267,11 +253,10 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
         if progress: progress(f"rerank {kind}: validation recall@10 {rows[-1]['recall@10']:.4f}")
     pool = rows if opts['ranker'] == 'auto' else [r for r in rows if r['ranker'] == opts['ranker']]
     best = max(pool, key=lambda r: r['recall@10'])                     # the first best: generator, lightgbm, fm
-    honest = cross_fitted(pool) if len(pool) > 1 and 'recall@10:a' in best else {k: v for k, v in best.items() if '@' in k and ':' not in k}
-    selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}
+    honest, selection = selection_scores(pool, best)
     tell(f"rerank: {best['ranker']} chosen; validation recall@10 {honest['recall@10']:.4f} "
          f"({best['recall@10']:.4f} on the answers that chose it; the generator alone {rows[0]['recall@10']:.4f})")
-    features, rank = CandidateFeatures(train), rankers[best['ranker']]
+    rank = rankers[best['ranker']]
     if refit:                                      # the generator on all data; the ranker on every cut, the validation one too
         gen = refit_validated(ds, name, gen_opts, epochs, seed, device, threads, say)
         features = CandidateFeatures(ds)

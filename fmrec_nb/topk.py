@@ -110,8 +110,8 @@ def _seen_positions(ub: torch.Tensor, indptr: torch.Tensor, indices: torch.Tenso
 
 # %% ../nbs/02_fast_topk.ipynb #fe23de30
 def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users=None, batch_size: int = None,
-                   memory_mb: float = None, device='auto') -> torch.Tensor:
-    "Top-`k` unseen items `[len(users), k]` of each user, scored a block at a time by `score_block`; -1 where none is left."
+                   memory_mb: float = None, device='auto', scores: bool = False):
+    "Top-`k` unseen items `[len(users), k]` of each user, scored a block at a time by `score_block`; -1 where none is left (`scores`: also their scores)."
     dev = resolve_device(device)
     memory_mb = memory_mb or default_memory_mb(dev)
     if k < 1: raise FmrecError(f"k must be at least 1, got {k}")
@@ -120,16 +120,18 @@ def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users
     if lo < 0 or hi >= n_items: raise FmrecError(f"seen: item ids must lie in 0..{n_items - 1}, got {int(lo)}..{int(hi)}")
     users = _user_ids(users, len(indptr) - 1)
     out = torch.full((len(users), k), -1, dtype=torch.int64, device=dev)
+    top = torch.full((len(users), k), float('-inf'), device=dev) if scores else None
     for s, e in user_blocks(indptr[users + 1] - indptr[users], n_items, memory_mb, batch_size):
         ub = users[s:e]
-        scores = score_block(ub.to(dev))
-        if tuple(scores.shape) != (e - s, n_items):
-            raise FmrecError(f"score_block returned shape {tuple(scores.shape)}, expected ({e - s}, {n_items})")
-        scores = (scores if scores.is_floating_point() else scores.float()).to(dev).contiguous()
-        scores.view(-1).index_fill_(0, _seen_positions(ub, indptr, indices, n_items, dev), float('-inf'))
-        vals, cols = topk_rows(scores, k)
+        block = score_block(ub.to(dev))
+        if tuple(block.shape) != (e - s, n_items):
+            raise FmrecError(f"score_block returned shape {tuple(block.shape)}, expected ({e - s}, {n_items})")
+        block = (block if block.is_floating_point() else block.float()).to(dev).contiguous()
+        block.view(-1).index_fill_(0, _seen_positions(ub, indptr, indices, n_items, dev), float('-inf'))
+        vals, cols = topk_rows(block, k)
         out[s:e, :cols.shape[1]] = cols.masked_fill_(vals == float('-inf'), -1)
-    return out.cpu()
+        if scores: top[s:e, :vals.shape[1]] = vals
+    return (out.cpu(), top.cpu()) if scores else out.cpu()
 
 # %% ../nbs/02_fast_topk.ipynb #caecf679
 def topk_from_factors(user_vectors, item_vectors, seen, k: int = 10, users=None, batch_size: int = None,

@@ -19,8 +19,9 @@ from .mf import ease_models, ease_space
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'History', 'auto_batch_size',
-           'torch_threads', 'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'tune_ease']
+__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'selection_scores', 'History',
+           'auto_batch_size', 'torch_threads', 'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line',
+           'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -100,6 +101,13 @@ def cross_fitted(rows: list, metric: str = 'recall@10') -> dict:
     pick = {h: max(rows, key=lambda r: r[f'{metric}:{h}']) for h in 'ab'}          # the first best row of each half
     names = [k[:-2] for k in rows[0] if k.endswith(':a')]
     return {m: (pick['a'][f'{m}:b'] + pick['b'][f'{m}:a']) / 2 for m in names}
+
+def selection_scores(rows: list, best: dict, metric: str = 'recall@10') -> tuple:
+    "`(honest, selection)` for the row `best` chosen among `rows`: cross-fitted when there was a choice scored per half, else its own."
+    selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}   # all validation users
+    chose = len(rows) > 1 and f'{metric}:a' in best
+    return (cross_fitted(rows, metric) if chose else {k: v for k, v in selection.items() if k != 'coverage'}), selection
+
 
 # %% ../nbs/08_train.ipynb #02db0e4a
 class History:
