@@ -16,7 +16,7 @@ from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss
 
 # %% auto #0
 __all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'sum_rows',
-           'EASE', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
+           'EASE', 'ease_fitter', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/04_mf.ipynb #c8eb4370
 def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
@@ -147,15 +147,19 @@ class EASE(ClosedForm):
         if self.Y is not None: self.QA, self.diag_p = d['QA'], d['diag_p']
 
 # %% ../nbs/04_mf.ipynb #b5e152ec
-def ease_models(train: Dataset, lams, space: str = 'auto', dtype: str = 'float32', device='cpu'):
-    "One fitted `EASE` per λ of `lams`, all from one factorisation of `train` (user space) or one Gram matrix (item space)."
+def ease_fitter(train: Dataset, space: str = 'auto', dtype: str = 'float32', device='cpu'):
+    "A function λ → fitted `EASE`, every call reusing one factorisation of `train` (user space) or one Gram matrix (item space)."
     if ease_space(train, space) == 'users':
         factors = user_space_factors(train)
         Y2 = factors[2] * factors[2]
-        for lam in lams: yield EASE(lam, dtype, device, space).fit_users(train, factors, Y2)
-    else:
-        G = gram_matrix(train)
-        for lam in lams: yield EASE(lam, dtype, device, space).fit_items(train, G)
+        return lambda lam: EASE(lam, dtype, device, space).fit_users(train, factors, Y2)
+    G = gram_matrix(train)
+    return lambda lam: EASE(lam, dtype, device, space).fit_items(train, G)
+
+def ease_models(train: Dataset, lams, space: str = 'auto', dtype: str = 'float32', device='cpu'):
+    "One fitted `EASE` per λ of `lams`, all from one `ease_fitter` of `train`."
+    fit_lam = ease_fitter(train, space, dtype, device)
+    for lam in lams: yield fit_lam(lam)
 
 # %% ../nbs/04_mf.ipynb #4e4fee97
 class MF(Trainable, Factorised):

@@ -15,7 +15,7 @@ import torch.nn as nn
 from .data import Dataset, FmrecError
 from .metrics import evaluate
 from .model import ClosedForm, Trainable
-from .mf import ease_models, ease_space
+from .mf import ease_fitter, ease_space
 from .topk import resolve_device
 
 # %% auto #0
@@ -290,13 +290,21 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
-              device='auto', space: str = 'auto', say=None, halves=None) -> tuple:
-    "Fit EASE for each λ in `grid` from one factorisation, return `(best model, table of validation metrics by λ)`."
-    rows, best, t0 = [], None, time.perf_counter()
-    where = ease_space(train, space)
-    for i, m in enumerate(ease_models(train, grid, where)):
+              device='auto', space: str = 'auto', say=None, halves=None, extend: int = 2, step: float = 4.0) -> tuple:
+    "EASE per λ of `grid` (then up to `extend` λ ×/÷ `step` past an end that wins) from one factorisation: `(best model, table)`."
+    rows, best, where = [], None, ease_space(train, space)
+    fit_lam, lams, t0 = ease_fitter(train, where), sorted(grid), time.perf_counter()
+    def run(lam, what):
+        nonlocal best, t0
+        m = fit_lam(lam)
         row = {'lam': m.lam, **evaluate_model(m, train, valid, k, device, halves), 'seconds': time.perf_counter() - t0}
         rows.append(row); t0 = time.perf_counter()
-        if say: say(f"EASE lambda {i + 1}/{len(grid)} ({where[:-1]} space): {m.lam:g}, validation {metric} {row[metric]:.4f} in {row['seconds']:.1f} s")
+        if say: say(f"EASE lambda {what} ({where[:-1]} space): {m.lam:g}, validation {metric} {row[metric]:.4f} in {row['seconds']:.1f} s")
         if best is None or row[metric] > best[0]: best = row[metric], m
-    return best[1], pd.DataFrame(rows).set_index('lam')
+    for i, lam in enumerate(lams): run(lam, f"{i + 1}/{len(lams)}")
+    for i in range(extend):                                   # the best λ at an end of the grid: the optimum may lie beyond
+        tried = [r['lam'] for r in rows]
+        if best[1].lam == max(tried) and len(tried) > 1: run(max(tried) * step, f"{i + 1} above the grid")
+        elif best[1].lam == min(tried) and len(tried) > 1: run(min(tried) / step, f"{i + 1} below the grid")
+        else: break
+    return best[1], pd.DataFrame(rows).sort_values('lam').set_index('lam')
