@@ -15,8 +15,8 @@ from .data import Dataset, FmrecError
 from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss
 
 # %% auto #0
-__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'user_space_factors', 'ease_space', 'sum_rows',
-           'EASE', 'ease_fitter', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
+__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'gram_added', 'user_space_factors', 'ease_space',
+           'sum_rows', 'EASE', 'ease_fitter', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/04_mf.ipynb #c8eb4370
 def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
@@ -56,6 +56,17 @@ def gram_matrix(train: Dataset) -> torch.Tensor:
         warnings.simplefilter('ignore', UserWarning)
         Xt = X.to_sparse_coo().t().coalesce().to_sparse_csr()
         return (Xt @ X).to_dense()
+
+# %% ../nbs/04_mf.ipynb #cb1f0a2c
+def gram_added(gram: torch.Tensor, train: Dataset, held: Dataset) -> torch.Tensor:
+    "XᵀX of `train` and `held` together, from `gram` = `train`'s XᵀX: adds the cross terms and `held`'s own (same ids)."
+    if held.n_users != train.n_users or held.n_items != train.n_items: raise FmrecError("gram_added: train and held must share their ids")
+    X, H = interaction_matrix(train), interaction_matrix(held)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        Xt = X.to_sparse_coo().t().coalesce().to_sparse_csr()
+        cross = (Xt @ H).to_dense()
+    return gram + cross + cross.T + gram_matrix(held)
 
 # %% ../nbs/04_mf.ipynb #2572dbe2
 def user_space_factors(train: Dataset) -> tuple:
@@ -147,13 +158,13 @@ class EASE(ClosedForm):
         if self.Y is not None: self.QA, self.diag_p = d['QA'], d['diag_p']
 
 # %% ../nbs/04_mf.ipynb #b5e152ec
-def ease_fitter(train: Dataset, space: str = 'auto', dtype: str = 'float32', device='cpu'):
-    "A function λ → fitted `EASE`, every call reusing one factorisation of `train` (user space) or one Gram matrix (item space)."
+def ease_fitter(train: Dataset, space: str = 'auto', dtype: str = 'float32', device='cpu', gram: torch.Tensor = None):
+    "A function λ → fitted `EASE`, every call reusing one factorisation of `train` (user space) or one Gram matrix (`gram`, or built)."
     if ease_space(train, space) == 'users':
         factors = user_space_factors(train)
         Y2 = factors[2] * factors[2]
         return lambda lam: EASE(lam, dtype, device, space).fit_users(train, factors, Y2)
-    G = gram_matrix(train)
+    G = gram_matrix(train) if gram is None else gram
     return lambda lam: EASE(lam, dtype, device, space).fit_items(train, G)
 
 def ease_models(train: Dataset, lams, space: str = 'auto', dtype: str = 'float32', device='cpu'):

@@ -17,7 +17,7 @@ from .data import Dataset, FmrecError, write_atomic
 from .split import split_like_leaderboard
 from .topk import resolve_device
 from .model import LOSSES, Recommender, Trainable
-from .mf import EASE, LMF, MF, Popularity
+from .mf import EASE, LMF, MF, Popularity, ease_space, gram_added, gram_matrix
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .sasrec import SASRec
@@ -222,8 +222,8 @@ def check_held_out(valid: Dataset, split: dict):
                      "validation: lower --min-train (e.g. --min-train 2)")
 
 def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, seed: int = 0, device='cpu', threads: int = 1,
-                    say: Callable = None) -> Recommender:
-    "`model` with the options `opts` fitted on all of `ds`: trained for `epochs` (a trained model) or fitted (a closed form)."
+                    say: Callable = None, gram: torch.Tensor = None) -> Recommender:
+    "`model` with the options `opts` fitted on all of `ds`: trained for `epochs` (a trained model) or fitted (a closed form; EASE: `gram`, ds's XᵀX)."
     spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
     m, t = spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), time.perf_counter()
     if spec.trains:
@@ -231,7 +231,7 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
         refit_model(m, ds, epochs, seed=seed, device=device, threads=threads, verbose=not quiet,   # epoch progress: stderr
                     **{k: opts[k] for k in FIT_OPTIONS if k in opts and k not in ('epochs', 'patience')})
     else:
-        m.fit(ds)
+        m.fit(ds) if gram is None else m.fit(ds, gram=gram)
         if model == 'ease' and not quiet: print(f"EASE refit on all {ds.n_interactions:,} interactions ({m.fitted_space[:-1]} "
                                                 f"space) in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     return m
@@ -261,8 +261,10 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
         say(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
                  + (" — minutes an epoch on a CPU; --loss bpr or --loss sampled-softmax are far cheaper" if gflop > 2000 else ''))
+    gram = None
     if model == 'ease' and opts['lam'] is None:
-        m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves)
+        if ease_space(train) == 'items': gram = gram_matrix(train)          # reused by every λ, then by the refit
+        m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves, gram=gram)
         opts['lam'] = build_opts['lam'] = m.lam
         say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
         rows, best_epoch, history = table.reset_index().to_dict('records'), 1, []
@@ -274,7 +276,9 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     honest, selection = selection_scores(rows, best)                    # epochs or λ chosen on these answers: cross-fitted
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
         f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
-    if refit: m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say)
+    if refit:
+        if gram is not None: gram, m = gram_added(gram, train, valid), None      # all interactions' XᵀX; the split's model goes
+        m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say, gram=gram)
     report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
               'valid_selection': selection,
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,

@@ -290,10 +290,11 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
-              device='auto', space: str = 'auto', say=None, halves=None, extend: int = 2, step: float = 4.0) -> tuple:
+              device='auto', space: str = 'auto', say=None, halves=None, extend: int = 2, step: float = 4.0,
+              gram: torch.Tensor = None) -> tuple:
     "EASE per λ of `grid` (then up to `extend` λ ×/÷ `step` past an end that wins) from one factorisation: `(best model, table)`."
     rows, best, where = [], None, ease_space(train, space)
-    fit_lam, lams, t0 = ease_fitter(train, where), sorted(grid), time.perf_counter()
+    fit_lam, lams, t0 = ease_fitter(train, where, gram=gram), sorted(grid), time.perf_counter()   # gram: item space's XᵀX, if built
     def run(lam, what):
         nonlocal best, t0
         m = fit_lam(lam)
