@@ -91,7 +91,8 @@ def train_main(
     layers: int = None,             # sasrec: transformer blocks (default 2)
     heads: int = None,              # sasrec: attention heads per block (default 1)
     dropout: float = None,          # sasrec: dropout rate (default 0.2)
-    windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default latest)
+    windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default random)
+    select_on: str = None,          # sasrec: choose the epoch by validation recall on the users' latest answers (last) or on all (default last)
     members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf,rerank)
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
     generator: str = None,          # rerank: the model whose top candidates are re-ordered (default ease)
@@ -116,7 +117,7 @@ def train_main(
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam,
-                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, members=members, weight_step=weight_step,
+                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from .data import Dataset, FmrecError, write_atomic
-from .split import split_like_leaderboard
+from .split import held_last, split_like_leaderboard
 from .topk import resolve_device
 from .model import LOSSES, Recommender, Trainable
 from .mf import EASE, LMF, MF, Popularity, ease_space, gram_added, gram_matrix
@@ -29,7 +29,7 @@ from .train import refit as refit_model
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'SASREC_DEFAULTS',
            'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads',
            'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model', 'available_memory',
-           'check_ease_memory', 'check_held_out', 'refit_validated', 'train_validated']
+           'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
@@ -103,13 +103,15 @@ register_model('cfm', CFM, build_cfm, CFM_OPTIONS,
 
 # %% ../nbs/09_registry.ipynb #cb3049f3
 _positive_int = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1
-SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, windows='random', epochs=200, lr=0.001, batch_size=None, patience=10)
+SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, windows='random', select_on='last', epochs=200, lr=0.001,
+                       batch_size=None, patience=10)
 register_model('sasrec', SASRec, lambda tr, o: SASRec(tr.n_users, tr.n_items, o['factors'], o['max_len'], o['layers'], o['heads'],
                                                       o['dropout'], o['windows'], seed=o['seed']), SASREC_DEFAULTS,
                help="SASRec (Kang & McAuley 2018): a causal transformer over each user's latest items, full softmax",
                checks={'max_len': (int, _positive_int, 'a positive integer'), 'layers': (int, _positive_int, 'a positive integer'),
                        'heads': (int, _positive_int, 'a positive integer'), 'dropout': (float, lambda v: 0 <= v < 1, 'a number in [0, 1)'),
-                       'windows': (str, lambda v: v in ('latest', 'random'), "'latest' or 'random'")})
+                       'windows': (str, lambda v: v in ('latest', 'random'), "'latest' or 'random'"),
+                       'select_on': (str, lambda v: v in ('last', 'all'), "'last' or 'all'")})
 
 # %% ../nbs/09_registry.ipynb #79ff1e67
 for _kind in ImplicitPeer.KINDS:
@@ -221,6 +223,11 @@ def check_held_out(valid: Dataset, split: dict):
     raise FmrecError(f"no user has more than --min-train {split.get('min_train', 5)} interactions, so none can be held out for "
                      "validation: lower --min-train (e.g. --min-train 2)")
 
+def epoch_metric(opts: dict, ds: Dataset, valid: Dataset, seed: int = 0, split: dict = None) -> tuple:
+    "`(parts, metric)` choosing a trained model's epoch: recall@10 on all answers, or with `select_on='last'` on users' latest."
+    if opts.get('select_on', 'all') == 'all': return None, 'recall@10'
+    return {'last': held_last(ds, valid, seed=seed, **(split or {}))}, 'last_recall@10'
+
 def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, seed: int = 0, device='cpu', threads: int = 1,
                     say: Callable = None, gram: torch.Tensor = None) -> Recommender:
     "`model` with the options `opts` fitted on all of `ds`: trained for `epochs` (a trained model) or fitted (a closed form; EASE: `gram`, ds's XᵀX)."
@@ -256,6 +263,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     halves = halve_users(valid, seed)
     say(f"validation: {valid.n_interactions:,} held-out interactions of {len(np.unique(valid.users)):,} users")
     progress = None if quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    parts, metric = epoch_metric(opts, ds, valid, seed, split)
     if model == 'ease': check_ease_memory(ds.n_items)
     if opts.get('loss') == 'softmax':                                     # its cost grows with interactions × items
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
@@ -271,11 +279,12 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         best = next(r for r in rows if r['lam'] == m.lam)
     else:
         m = spec.build(train, build_opts)
-        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, **fit_kw)
+        hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, parts=parts,
+                   metric=metric, **fit_kw)
         rows, best, best_epoch, history = hist.rows, hist.best, hist.best_epoch, hist.rows
-    honest, selection = selection_scores(rows, best)                    # epochs or λ chosen on these answers: cross-fitted
+    honest, selection = selection_scores(rows, best, metric)                    # epochs or λ chosen on these answers: cross-fitted
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
-        f"{best['recall@10']:.4f} on the answers that chose it)" if spec.trains else ''))
+        f"{best[metric]:.4f} {metric} on the answers that chose it)" if spec.trains else ''))
     if refit:
         if gram is not None: gram, m = gram_added(gram, train, valid), None      # all interactions' XᵀX; the split's model goes
         m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say, gram=gram)

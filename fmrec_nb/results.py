@@ -10,7 +10,7 @@ import json, time
 import numpy as np
 import pandas as pd
 from .data import Dataset
-from .split import split_like_leaderboard
+from .split import held_last, split_like_leaderboard
 from .metrics import evaluate
 from .registry import train_validated
 import fmrec_nb.blend, fmrec_nb.rerank  # register the blend and rerank, which the scoreboard runs like any model
@@ -27,9 +27,7 @@ def hidden_split(ds: Dataset, seed: int = 0) -> tuple[Dataset, Dataset]:
 
 def hidden_last(ds: Dataset, hidden: Dataset, seed: int = 0) -> np.ndarray:
     "Which of `hidden_split(ds, seed)`'s answers are users' latest items (False: the random earlier ones), a mask over `hidden`."
-    last = split_like_leaderboard(ds, seed=seed + 10_000, ties='random', n_random=0)[1]   # the same last items, nothing random
-    code = lambda d: d.users.astype(np.int64) * ds.n_items + d.items
-    return np.isin(code(hidden), code(last))
+    return held_last(ds, hidden, seed=seed + 10_000, ties='random')
 
 # %% ../nbs/12_results.ipynb #90f7b334
 def leaderboard_run(ds: Dataset, model: str, options: dict = None, seed: int = 0, device='cpu', threads: int = 1,

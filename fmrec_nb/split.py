@@ -10,7 +10,7 @@ import numpy as np
 from .data import Dataset, FmrecError
 
 # %% auto #0
-__all__ = ['TIES', 'hold_counts', 'time_order', 'split_like_leaderboard', 'split_random', 'split_last']
+__all__ = ['TIES', 'hold_counts', 'time_order', 'split_like_leaderboard', 'held_last', 'split_random', 'split_last']
 
 # %% ../nbs/01_valid_split.ipynb #1229b79b
 def hold_counts(spec, n: np.ndarray, rng: np.random.Generator, name: str = 'n') -> np.ndarray:
@@ -61,6 +61,13 @@ def split_like_leaderboard(ds: Dataset, n_last=0.01, n_random=0.01, seed: int = 
                            ties: str = 'random') -> tuple[Dataset, Dataset]:
     "Split `ds` into (train, held) like the competition: per user the last `n_last` plus `n_random` random earlier interactions."
     return _split(ds, n_last, n_random, seed, min_train, ties)
+
+# %% ../nbs/01_valid_split.ipynb #3b7be58a
+def held_last(ds: Dataset, held: Dataset, **split) -> np.ndarray:
+    "Which of `held` = `split_like_leaderboard(ds, **split)[1]` are users' latest items (False: the random earlier ones), a mask."
+    last = split_like_leaderboard(ds, **{**split, 'n_random': 0})[1]
+    code = lambda d: d.users.astype(np.int64) * ds.n_items + d.items
+    return np.isin(code(held), code(last))
 
 # %% ../nbs/01_valid_split.ipynb #8ee45c0b
 def split_random(ds: Dataset, frac=0.02, seed: int = 0, min_train: int = 1, ties: str = 'random') -> tuple[Dataset, Dataset]:

@@ -83,7 +83,7 @@ def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: in
               device='auto', report=None, threads: int = 1, data: Dataset = None, split: dict = None) -> dict:
     "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
     from fmrec_nb.data import FmrecError
-    from fmrec_nb.registry import FIT_OPTIONS, MODELS, model_options
+    from fmrec_nb.registry import FIT_OPTIONS, MODELS, epoch_metric, model_options
     from fmrec_nb.train import cross_fitted, fit, halve_users
     opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
     if MODELS[model].train is not None:        # a job of its own (rerank): run it on `data`, split as `train`/`valid` were
@@ -93,15 +93,17 @@ def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: in
         return dict(value=rep['valid_selection']['recall@10'], honest=rep['valid']['recall@10'], best_epoch=None, epochs=[],
                     seconds=round(time.perf_counter() - t0, 2), metrics=rep['valid_selection'])
     m = MODELS[model].build(train, {**opts, 'seed': seed})
+    parts, metric = epoch_metric(opts, data, valid, seed, split) if data is not None else (None, 'recall@10')
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     rows = []
     def on_epoch(row):
         rows.append({k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))})
-        if report: report(row['epoch'], row['recall@10'])
+        if report: report(row['epoch'], row[metric])
     t0 = time.perf_counter()
-    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, halves=halve_users(valid, seed), threads=threads, **fit_kw)
-    honest = cross_fitted(hist.rows)['recall@10'] if 'recall@10:a' in hist.best else hist.best['recall@10']
-    return dict(value=hist.best['recall@10'], honest=honest, best_epoch=hist.best_epoch, epochs=rows,
+    hist = fit(m, train, valid, seed=seed, device=device, on_epoch=on_epoch, halves=halve_users(valid, seed), threads=threads,
+               parts=parts, metric=metric, **fit_kw)
+    honest = cross_fitted(hist.rows, metric)[metric] if f'{metric}:a' in hist.best else hist.best[metric]   # the metric that chose
+    return dict(value=hist.best[metric], honest=honest, best_epoch=hist.best_epoch, epochs=rows,
                 seconds=round(time.perf_counter() - t0, 2), metrics={k: v for k, v in hist.best.items() if '@' in k and ':' not in k})
 
 # %% ../nbs/11_sweep.ipynb #ac93b100

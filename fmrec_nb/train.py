@@ -72,20 +72,26 @@ class NegativeSampler:
         return neg.view(-1, self.n_neg)
 
 # %% ../nbs/08_train.ipynb #6e6ef07a
-def evaluate_model(model, train: Dataset, valid: Dataset, k: int = 10, device='auto', halves=None) -> dict:
-    "Recall@k, nDCG@k (and the rest of `metrics.evaluate`) on `valid`, `train` masked; per half too ('recall@10:a') with `halves`."
+def evaluate_model(model, train: Dataset, valid: Dataset, k: int = 10, device='auto', halves=None, parts: dict = None) -> dict:
+    "Recall@k, nDCG@k (and the rest of `metrics.evaluate`) on `valid`, `train` masked; per half ('recall@10:a') and per part too."
     users = np.unique(valid.users)
     recs = torch.full((train.n_users, k), -1, dtype=torch.int64)
     if len(users): recs[torch.from_numpy(users)] = model.recommend(train, k, users=users, device=device)
-    return evaluate_recs(recs, valid, k, halves)
+    return evaluate_recs(recs, valid, k, halves, parts)
 
-def evaluate_recs(recs: torch.Tensor, valid: Dataset, k: int = 10, halves=None) -> dict:
-    "`metrics.evaluate` of `recs [n_users, k]` on `valid`, and per half ('recall@10:a', 'recall@10:b') with `halves`."
+def evaluate_recs(recs: torch.Tensor, valid: Dataset, k: int = 10, halves=None, parts: dict = None) -> dict:
+    "`metrics.evaluate` of `recs [n_users, k]` on `valid`, per half ('recall@10:a') with `halves`, per part ('last_recall@10') with `parts`."
+    out = _per_half(recs, valid, k, halves)
+    for name, mask in (parts or {}).items():                              # a part: a mask over `valid`'s answers
+        out.update({f'{name}_{m}': v for m, v in _per_half(recs, valid.subset(mask), k, halves).items() if m != 'coverage'})
+    return out
+
+def _per_half(recs, valid, k, halves) -> dict:
     users = np.unique(valid.users)
     out = evaluate(recs, valid, k)
-    parts = (np.intersect1d(users, halves), np.setdiff1d(users, halves)) if halves is not None else ()
-    if all(len(p) for p in parts):                                        # both halves have users with answers
-        for name, part in zip('ab', parts):
+    pair = (np.intersect1d(users, halves), np.setdiff1d(users, halves)) if halves is not None else ()
+    if all(len(p) for p in pair):                                        # both halves have users with answers
+        for name, part in zip('ab', pair):
             out.update({f'{m}:{name}': v for m, v in evaluate(recs, valid, k, users=part).items() if m != 'coverage'})
     return out
 
@@ -157,7 +163,7 @@ def torch_threads(threads: int = None):
 def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: float = 0.01, batch_size: int = None,
         n_neg: int = 4, sampling: str = 'uniform', patience: int = 5, metric: str = 'recall@10', k: int = 10,
         seed: int = 0, device='auto', threads: int = None, compile: bool = None, progress: bool = None,
-        verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None) -> History:
+        verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None, parts: dict = None) -> History:
     "Train `model` on `train` with sampled negatives and Adam, validating on `valid` each epoch; restores the best epoch."
     if threads is not None and not (isinstance(threads, int) and threads >= 1):
         raise FmrecError(f"threads must be a positive integer, got {threads!r}")
@@ -167,7 +173,7 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
     with torch_threads(threads), torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
         torch.manual_seed(seed + rank_world()[0])         # dropout draws from torch's global generator: seed it, then restore it
         return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
-                    progress, verbose, on_epoch, max_steps, halves)
+                    progress, verbose, on_epoch, max_steps, halves, parts)
 
 # %% ../nbs/08_train.ipynb #a1d15e01
 def rank_world() -> tuple:
@@ -203,11 +209,11 @@ def epoch_line(row: dict, epochs: int, metric: str = 'recall@10', best: float = 
     return line + f", {row['seconds'] + row.get('eval_seconds', 0):.1f} s"
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
-         verbose, on_epoch=None, max_steps=None, halves=None) -> History:
+         verbose, on_epoch=None, max_steps=None, halves=None, parts=None) -> History:
     dev, hist = resolve_device(device), History(metric)
     if isinstance(model, ClosedForm):                                   # closed form: fit once, validate once
         t0 = time.perf_counter(); model.fit(train); row = dict(epoch=1, loss=float('nan'), seconds=time.perf_counter() - t0)
-        if valid is not None: row.update(evaluate_model(model, train, valid, k, dev, halves))
+        if valid is not None: row.update(evaluate_model(model, train, valid, k, dev, halves, parts))
         hist.add(**row); hist.best_epoch = 1
         if on_epoch is not None and valid is not None: on_epoch(row)
         return hist
@@ -266,7 +272,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
         model.eval()
         if valid is not None:                                            # rank 0 validates, every rank gets its numbers:
             t1, scores = time.perf_counter(), {}                         # so all ranks stop at the same epoch
-            if rank == 0: scores = dict(evaluate_model(model, train, valid, k, dev, halves), eval_seconds=time.perf_counter() - t1)
+            if rank == 0: scores = dict(evaluate_model(model, train, valid, k, dev, halves, parts), eval_seconds=time.perf_counter() - t1)
             row.update(from_rank0(scores) if world > 1 else scores)
         hist.add(**row)
         if on_epoch is not None: on_epoch(row)                          # e.g. a sweep's pruner; may raise to stop training
