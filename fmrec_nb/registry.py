@@ -104,7 +104,7 @@ register_model('cfm', CFM, build_cfm, CFM_OPTIONS,
 # %% ../nbs/09_registry.ipynb #cb3049f3
 _positive_int = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1
 SASREC_DEFAULTS = dict(factors=64, max_len=50, layers=2, heads=1, dropout=0.2, windows='random', select_on='last', epochs=200, lr=0.001,
-                       batch_size=None, patience=10)
+                       batch_size=None, patience=20)
 register_model('sasrec', SASRec, lambda tr, o: SASRec(tr.n_users, tr.n_items, o['factors'], o['max_len'], o['layers'], o['heads'],
                                                       o['dropout'], o['windows'], seed=o['seed']), SASREC_DEFAULTS,
                help="SASRec (Kang & McAuley 2018): a causal transformer over each user's latest items, full softmax",

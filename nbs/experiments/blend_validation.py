@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
 from fmrec_nb.registry import train_validated
-from fmrec_nb.split import split_like_leaderboard
+from fmrec_nb.split import held_last, split_like_leaderboard
 from fmrec_nb.train import halve_users, cross_fitted
 from fmrec_nb.blend import Blend, blend_table, simplex_grid
 import fmrec_nb.rerank                   # registers rerank (a member like any other)
@@ -29,9 +29,7 @@ name, seed, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 wanted = sys.argv[4].split(',') if len(sys.argv) > 4 else ['ease', 'mf', 'sasrec']
 ds = DATASETS[name]()
 train, valid = split_like_leaderboard(ds, seed=seed)
-last = split_like_leaderboard(ds, seed=seed, n_random=0)[1]                  # the same last items, nothing random
-code = lambda d: d.users.astype(np.int64) * ds.n_items + d.items
-mask = np.isin(code(valid), code(last))
+mask = held_last(ds, valid, seed=seed)                                        # users' latest answers; the rest random
 parts_of = (('all', valid), ('last', valid.subset(mask)), ('random', valid.subset(~mask)))
 
 def parts(model) -> dict:
