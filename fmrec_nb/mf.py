@@ -49,23 +49,26 @@ class Popularity(ClosedForm, Factorised):
     def load_state_dict(self, d: dict): self.counts, self.n_users = d['counts'], int(d['n_users'])
 
 # %% ../nbs/04_mf.ipynb #12b88721
+def _transposed(X: torch.Tensor) -> torch.Tensor:
+    "Xᵀ of a sparse CSR matrix, as sparse CSR."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return X.to_sparse_coo().t().coalesce().to_sparse_csr()
+
 def gram_matrix(train: Dataset) -> torch.Tensor:
     "Dense item-item co-occurrence counts XᵀX `[n_items, n_items]` (float32)."
     X = interaction_matrix(train)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
-        Xt = X.to_sparse_coo().t().coalesce().to_sparse_csr()
-        return (Xt @ X).to_dense()
+        return (_transposed(X) @ X).to_dense()
 
 # %% ../nbs/04_mf.ipynb #cb1f0a2c
 def gram_added(gram: torch.Tensor, train: Dataset, held: Dataset) -> torch.Tensor:
     "XᵀX of `train` and `held` together, from `gram` = `train`'s XᵀX: adds the cross terms and `held`'s own (same ids)."
     if held.n_users != train.n_users or held.n_items != train.n_items: raise FmrecError("gram_added: train and held must share their ids")
-    X, H = interaction_matrix(train), interaction_matrix(held)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
-        Xt = X.to_sparse_coo().t().coalesce().to_sparse_csr()
-        cross = (Xt @ H).to_dense()
+        cross = (_transposed(interaction_matrix(train)) @ interaction_matrix(held)).to_dense()
     return gram + cross + cross.T + gram_matrix(held)
 
 # %% ../nbs/04_mf.ipynb #2572dbe2
