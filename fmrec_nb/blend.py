@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
-from .topk import topk_for_users
+from .topk import _seen_positions, seen_csr, topk_for_users
 from .model import Recommender, frozen_scorer
 from .train import cross_fitted, evaluate_model, evaluate_recs, halve_users
 from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
@@ -21,8 +21,8 @@ import fmrec_nb.rerank                  # registers rerank, one of the default m
 
 
 # %% auto #0
-__all__ = ['BLEND_DEFAULTS', 'standardise', 'Blend', 'simplex_grid', 'blend_table', 'blend_members', 'refit_member',
-           'train_blend']
+__all__ = ['NORMALISATIONS', 'BLEND_DEFAULTS', 'standardise', 'reciprocal_ranks', 'check_normalise', 'block_normaliser', 'Blend',
+           'simplex_grid', 'blend_table', 'blend_members', 'refit_member', 'train_blend']
 
 # %% ../nbs/15_blend.ipynb #3beaaa0e
 def standardise(S: torch.Tensor) -> torch.Tensor:
@@ -35,32 +35,69 @@ def standardise(S: torch.Tensor) -> torch.Tensor:
     sd, mu = torch.std_mean(S, 1, keepdim=True, correction=0)
     return (S - mu).div_(sd.clamp_min(1e-12))
 
+# %% ../nbs/15_blend.ipynb #1f02709a
+def reciprocal_ranks(S: torch.Tensor, k: float = 10.0) -> torch.Tensor:
+    "Each row of `S [b, n_items]` as 1/(k + r), r an item's 0-based rank in its row (ties by item id); 0 where S is −∞."
+    S = S.float()
+    order = torch.argsort(S, dim=1, descending=True, stable=True)
+    r = torch.empty_like(order).scatter_(1, order, torch.arange(S.shape[1], device=S.device).expand_as(order))
+    return torch.where(S > -torch.inf, 1.0 / (k + r.float()), 0.0)
+
+NORMALISATIONS = ('z', 'rank')
+
+def check_normalise(how: str, rank_k: float):
+    "A one-line error for an unknown `--normalise` or a `--rank-k` that is not positive."
+    if how not in NORMALISATIONS: raise FmrecError(f"--normalise: expected one of {', '.join(NORMALISATIONS)}, got {how!r}")
+    if not (isinstance(rank_k, (int, float)) and rank_k > 0): raise FmrecError(f"--rank-k must be positive, got {rank_k!r}")
+
+def block_normaliser(how: str = 'z', rank_k: float = 10.0, seen: tuple = None) -> Callable:
+    "`f(scores [b, n_items], users)`: standardised (`'z'`), or reciprocal ranks among each user's unseen items (`'rank'`; `seen` = (indptr, items))."
+    check_normalise(how, rank_k)
+    if how == 'z': return lambda S, users: standardise(S)
+    if seen is None: raise FmrecError("rank normalisation needs the users' training histories (Blend.remember(train))")
+    indptr, items = seen
+    def norm(S: torch.Tensor, users) -> torch.Tensor:
+        S = S.to(torch.float32, copy=True)
+        ub = torch.as_tensor(users, dtype=torch.int64).cpu()
+        S.view(-1).index_fill_(0, _seen_positions(ub, indptr, items, S.shape[1], S.device), -torch.inf)
+        return reciprocal_ranks(S, rank_k)
+    return norm
+
 # %% ../nbs/15_blend.ipynb #11326fb5
 class Blend(Recommender):
-    "A weighted sum of fitted members' scores, each standardised per user over the catalogue."
-    def __init__(self, names=(), weights=(), members=None):
+    "A weighted sum of fitted members' scores, each standardised (or turned into reciprocal ranks) per user over the catalogue."
+    def __init__(self, names=(), weights=(), members=None, normalise: str = 'z', rank_k: float = 10.0, seen: tuple = None):
         self.names, self.weights = list(names), [float(w) for w in weights]
         if len(self.names) != len(self.weights): raise FmrecError(f"Blend: {len(self.names)} members but {len(self.weights)} weights")
         if any(not w >= 0 for w in self.weights) or (self.weights and sum(self.weights) <= 0):
             raise FmrecError(f"Blend: weights must be >= 0 with a positive sum, got {self.weights}")
-        self.members = list(members or [])
+        check_normalise(normalise, rank_k)
+        self.members, self.normalise, self.rank_k, self.seen = list(members or []), normalise, float(rank_k), seen
     n_users = property(lambda self: self.members[0].n_users)
     n_items = property(lambda self: self.members[0].n_items)
+    def remember(self, ds: Dataset) -> 'Blend':
+        "Keep `ds`'s histories (CSR), the items each user has seen: rank normalisation counts the unseen ones only."
+        self.seen = seen_csr(ds)
+        return self
     def block_scorer(self):
-        "Scores of a block: Σ w_m · standardise(member m's scores), each member scoring the block once."
+        "Scores of a block: Σ w_m · normalised(member m's scores), each member scoring the block once."
         parts = [(w, frozen_scorer(m)) for w, m in zip(self.weights, self.members) if w > 0]
+        norm = block_normaliser(self.normalise, self.rank_k, self.seen)
         def score(users):
             out = None
             for w, f in parts:
-                z = standardise(f(users)).mul_(w)
+                z = norm(f(users), users).mul_(w)
                 out = z if out is None else out.add_(z.to(out.device))
             return out
         return score
     def score_block(self, users) -> torch.Tensor: return self.block_scorer()(users)
-    def config(self) -> dict: return {'names': self.names, 'weights': self.weights}
-    def state_dict(self) -> dict: return {'members': [saved_form(m) for m in self.members]}
+    def config(self) -> dict: return {'names': self.names, 'weights': self.weights, 'normalise': self.normalise, 'rank_k': self.rank_k}
+    def state_dict(self) -> dict:
+        seen = {} if self.seen is None else {'seen': {'indptr': self.seen[0], 'items': self.seen[1]}}
+        return {'members': [saved_form(m) for m in self.members], **seen}
     def load_state_dict(self, d: dict):
         self.members = [model_from_saved(x['class'], x['config'], x['state']) for x in d['members']]
+        self.seen = (d['seen']['indptr'], d['seen']['items']) if 'seen' in d else None
 
 # %% ../nbs/15_blend.ipynb #4726b055
 def simplex_grid(n: int, step: float = 0.1) -> list:
@@ -72,23 +109,24 @@ def simplex_grid(n: int, step: float = 0.1) -> list:
             for head in itertools.product(range(steps + 1), repeat=n - 1) if sum(head) <= steps]
 
 def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, names=None, k: int = 10, halves=None,
-                memory_mb: float = 32) -> pd.DataFrame:
-    "Validation metrics (rows) of the blend of fitted `members` for each weight vector of `weights`, `train` masked."
+                memory_mb: float = 32, normalise: str = 'z', rank_k: float = 10.0, parts: dict = None) -> pd.DataFrame:
+    "Validation metrics (rows; `parts`: also on each part of the answers) of the blend of fitted `members` for each weight vector of `weights`, `train` masked."
     names = list(names or range(len(members)))
     users = torch.from_numpy(np.unique(valid.users))
     recs = torch.full((len(weights), train.n_users, k), -1, dtype=torch.int64)
     scorers, block = [frozen_scorer(m) for m in members], max(1, int(memory_mb * 2**20 // (4 * train.n_items)))
+    norm = block_normaliser(normalise, rank_k, seen_csr(train) if normalise == 'rank' else None)
     for s in range(0, len(users), block):
         ub = users[s:s + block]
-        Z = [standardise(f(ub)) for f in scorers]
+        Z = [norm(f(ub), ub) for f in scorers]
         for j, w in enumerate(weights):
             S = sum(wi * z for wi, z in zip(w, Z) if wi > 0)
             recs[j, ub] = topk_for_users(lambda u, S=S: S, train, train.n_items, k, users=ub, batch_size=len(ub), device='cpu')
-    return pd.DataFrame([{**{f'w:{n}': wi for n, wi in zip(names, w)}, **evaluate_recs(recs[j], valid, k, halves)}
+    return pd.DataFrame([{**{f'w:{n}': wi for n, wi in zip(names, w)}, **evaluate_recs(recs[j], valid, k, halves, parts)}
                          for j, w in enumerate(weights)])
 
 # %% ../nbs/15_blend.ipynb #d5cb43ef
-BLEND_DEFAULTS = dict(members='ease,mf,rerank', weight_step=0.1)   # chosen on validation: 'Rerank as a member' below
+BLEND_DEFAULTS = dict(members='ease,mf,rerank', weight_step=0.1, normalise='z', rank_k=10.0)   # chosen on validation: 'Rerank as a member' below
 
 def blend_members(members: str) -> list:
     "The registry names in `--members` (comma-separated, at least two, no repeats, no blend)."
@@ -116,7 +154,7 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
         m, rep = train_validated(ds, name, {}, seed, split, refit=False, device=device, threads=threads, say=say)
         members.append(m); reports.append(rep)
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
-    table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed))
+    table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed), normalise=opts['normalise'], rank_k=opts['rank_k'])
     rows = table.to_dict('records')
     best = max(rows, key=lambda r: r['recall@10'])                              # the first best: the grid's order
     chosen = {n: best[f'w:{n}'] for n in names}
@@ -130,7 +168,7 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
               'history': rows, 'members': {n: {k: r[k] for k in ('valid', 'valid_selection', 'epochs', 'config')} for n, r in zip(names, reports)},
               'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
-    return Blend(names, list(chosen.values()), members), report
+    return Blend(names, list(chosen.values()), members, opts['normalise'], opts['rank_k']).remember(ds if refit else train), report
 
 def _no_build(train, o):
     raise FmrecError("a blend is built by its own job (train_blend: members, then weights), not from options alone")
@@ -138,4 +176,6 @@ def _no_build(train, o):
 register_model('blend', Blend, _no_build, BLEND_DEFAULTS, train=train_blend,
                help='members (--members, default ease,mf,rerank) trained as usual, standardised scores summed with weights chosen on validation',
                checks={'members': (str, lambda v: bool(blend_members(v)), 'registry names, comma-separated'),
-                       'weight_step': (float, lambda v: bool(simplex_grid(2, v)), 'a step that divides 1')})
+                       'weight_step': (float, lambda v: bool(simplex_grid(2, v)), 'a step that divides 1'),
+                       'normalise': (str, lambda v: v in NORMALISATIONS, "'z' (standardised scores) or 'rank' (reciprocal ranks)"),
+                       'rank_k': (float, lambda v: v > 0, 'a positive number')})

@@ -95,6 +95,8 @@ def train_main(
     select_on: str = None,          # sasrec: choose the epoch by validation recall on the users' latest answers (last) or on all (default last)
     members: str = None,            # blend: its members, comma-separated registry names, each with its defaults (default ease,mf,rerank)
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
+    normalise: str = None,          # blend: each member's scores standardised ('z') or as reciprocal ranks ('rank', 1/(rank_k + rank))
+    rank_k: float = None,           # blend: the constant of the reciprocal ranks (default 10; small trusts the top of each list)
     generator: str = None,          # rerank: the model whose top candidates are re-ordered (default ease)
     candidates: int = None,         # rerank: candidates per user from the generator (default 100)
     cuts: int = None,               # rerank: earlier cuts of the training part the ranker learns from (default 4)
@@ -117,7 +119,7 @@ def train_main(
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, sampling=sampling, patience=patience, lam=lam,
-                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step,
+                 max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
