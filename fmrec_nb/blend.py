@@ -1,4 +1,4 @@
-"""`fmrec-train --model blend`: members trained as usual, their standardised scores summed with weights chosen on the validation split, the members refit on all data.
+"""`fmrec-train --model blend`: members trained as usual, their standardised scores (or reciprocal ranks) summed with weights chosen on the validation split, the members refit on all data.
 
 Docs: https://fmrec.github.io/fmrec/blend.html.md"""
 
