@@ -18,6 +18,11 @@ MF's top-10 with as many factors (the same top-K engine, no encoder): the ratio 
 
     python benchmarks/sasrec.py --json nbs/results/sasrec_bench.json
     python benchmarks/sasrec.py --scale 0.05 --epochs 1        # a quick look
+    python benchmarks/sasrec.py --job-epochs 2 --json F        # also a whole `train_validated` job of 2 epochs
+
+With `--job-epochs N`, a whole job as `fmrec-train --model sasrec --epochs N` runs it (split, N epochs each followed
+by a validation ranking, the refit for the chosen number of epochs, then the top-10 of every user) and is timed next
+to the estimate from the parts above: N x (epoch + top-10) + chosen x epoch + top-10.
 
 Prints a table and, as the last line, one JSON object (also written to `--json`).
 """
@@ -26,7 +31,7 @@ import numpy as np
 import torch
 from fmrec_nb.data import synthetic_dataset
 from fmrec_nb.mf import MF
-from fmrec_nb.registry import MODELS, SASREC_DEFAULTS
+from fmrec_nb.registry import MODELS, SASREC_DEFAULTS, train_validated
 from fmrec_nb.train import fit
 sys.path.insert(0, os.path.dirname(__file__))
 from cfm import matmul_gflops                                    # the same yardstick as the CFM benchmark
@@ -68,6 +73,7 @@ def main(argv=None):
     p.add_argument('--scale', type=float, default=1.0, help='fraction of the competition size (users and interactions)')
     p.add_argument('--epochs', type=int, default=2, help='epochs timed after the first')
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--job-epochs', type=int, default=0, help='also time a whole validated job of this many epochs')
     p.add_argument('--json', default=None, help='also write the JSON object to this file')
     a = p.parse_args(argv)
     if not a.scale > 0 or a.epochs < 1 or a.threads < 1: p.error('--scale must be positive, --epochs and --threads at least 1')
@@ -97,6 +103,13 @@ def main(argv=None):
            'gflop_per_epoch': {'catalogue': round(flop['catalogue'], 1), 'transformer': round(flop['transformer'], 1)},
            'matmul_gflops': round(gflops, 1), 'floor_s': round(floor, 2), 'ratio_to_floor': round(epoch / floor, 2),
            'sasrec_top10_s': round(top_sas, 2), 'mf_top10_s': round(top_mf, 2), 'top10_over_mf': round(top_sas / top_mf, 2)}
+    if a.job_epochs:
+        t = time.perf_counter()
+        jm, rep = train_validated(ds, 'sasrec', {'epochs': a.job_epochs}, seed=0, device='cpu', threads=a.threads)
+        jm.recommend(ds, 10, device='cpu')
+        res['job'] = {'epochs': a.job_epochs, 'chosen': rep['epochs'], 'job_s': round(time.perf_counter() - t, 1),
+                      'estimate_s': round(a.job_epochs * (epoch + top_sas) + rep['epochs'] * epoch + top_sas, 1)}
+        print(f"  job of {a.job_epochs} epochs: {res['job']['job_s']:.0f} s (estimate {res['job']['estimate_s']:.0f} s)", file=sys.stderr, flush=True)
     print(f"\n{'':28s} {'seconds':>8s}\n{'SASRec epoch':28s} {epoch:8.2f}\n"
           f"{'FLOP floor':28s} {floor:8.2f}   ({gflop:.0f} GFLOP at {gflops:.0f} GFLOP/s)\n"
           f"{'SASRec top-10, every user':28s} {top_sas:8.2f}\n{'MF top-10, every user':28s} {top_mf:8.2f}\n"
