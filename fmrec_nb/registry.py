@@ -32,8 +32,8 @@ __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFA
            'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
-FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience')
-FIT_DEFAULTS = dict(epochs=60, lr=0.01, batch_size=None, n_neg=4, sampling='uniform', patience=5)
+FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency')
+FIT_DEFAULTS = dict(epochs=60, lr=0.01, batch_size=None, n_neg=4, sampling='uniform', patience=5, recency=0.0)
 
 @dataclass
 class ModelSpec:
@@ -59,8 +59,8 @@ def register_model(name: str, cls: type, build: Callable, defaults: dict = None,
 
 # %% ../nbs/09_registry.ipynb #5e87da4e
 def _item_fields(v):
-    "`--fields`: None (every item field), 'none' (ids only) or a comma-separated list of field names."
-    return None if v is None else [] if v == 'none' else [s.strip() for s in v.split(',') if s.strip()]
+    "`--fields`: None or 'all' (every item field), 'none' (ids only) or a comma-separated list of field names."
+    return None if v in (None, 'all') else [] if v == 'none' else [s.strip() for s in v.split(',') if s.strip()]
 
 def _fm_kw(o: dict) -> dict:
     "The FM family's keyword arguments from the options."
@@ -78,14 +78,15 @@ register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], 
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
 register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS}, help='factorization machine over user, item and side fields (and the history), full softmax (or BPR, BCE, sampled softmax)')
+               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none'},   # ids only: side fields lost on validation (experiments/fm_study)
+               help='factorization machine over user and item ids (--fields: and side fields; --history) with the full softmax (or BPR, BCE, sampled softmax)')
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
                dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
 
 # %% ../nbs/09_registry.ipynb #9f742c4a
-CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1)
+CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1, recency=0.0)
 
 def build_cfm(train: Dataset, o: dict, fm_epochs: int = 10, budget_s: float = 300, R: int = 100, say=print) -> CFM:
     "`fmrec-train --model cfm`: fit an FM on `train`, start a CFM from it, pick exact or two-stage ranking by `scoring_plan`."
@@ -124,8 +125,9 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'patience': (int, lambda v: v >= 0, 'an integer >= 0'), 'lr': (float, lambda v: 0 < v < math.inf, 'a positive number'),
            'reg': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'), 'alpha': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
            'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'history': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
-           'fields': (str, lambda v: bool(_item_fields(v)) or v == 'none', "'none' or comma-separated field names"),
-           'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'")}
+           'fields': (str, lambda v: v in ('none', 'all') or bool(_item_fields(v)), "'none', 'all' or comma-separated field names"),
+           'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
+           'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0')}
 
 def flag(k: str) -> str:
     "The command-line flag of option `k`."

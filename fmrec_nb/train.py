@@ -20,8 +20,8 @@ from .topk import resolve_device
 
 # %% auto #0
 __all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'selection_scores', 'History',
-           'auto_batch_size', 'torch_threads', 'fit', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line',
-           'refit', 'tune_ease']
+           'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'epoch_order', 'rank_world', 'data_parallel',
+           'from_rank0', 'epoch_line', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -163,17 +163,38 @@ def torch_threads(threads: int = None):
 def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: float = 0.01, batch_size: int = None,
         n_neg: int = 4, sampling: str = 'uniform', patience: int = 5, metric: str = 'recall@10', k: int = 10,
         seed: int = 0, device='auto', threads: int = None, compile: bool = None, progress: bool = None,
-        verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None, parts: dict = None) -> History:
+        verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None, parts: dict = None,
+        recency: float = 0) -> History:
     "Train `model` on `train` with sampled negatives and Adam, validating on `valid` each epoch; restores the best epoch."
     if threads is not None and not (isinstance(threads, int) and threads >= 1):
         raise FmrecError(f"threads must be a positive integer, got {threads!r}")
     if max_steps is not None and not (isinstance(max_steps, int) and max_steps >= 1):
         raise FmrecError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if not (isinstance(recency, (int, float)) and not isinstance(recency, bool) and 0 <= recency < math.inf):
+        raise FmrecError(f"recency must be a number >= 0, got {recency!r}")
     dev = resolve_device(device)
     with torch_threads(threads), torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
         torch.manual_seed(seed + rank_world()[0])         # dropout draws from torch's global generator: seed it, then restore it
         return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
-                    progress, verbose, on_epoch, max_steps, halves, parts)
+                    progress, verbose, on_epoch, max_steps, halves, parts, recency)
+
+# %% ../nbs/08_train.ipynb #2d3e39d4
+def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
+    "Per interaction of `ds`, `((r + 1) / n)^gamma` with r its rank in its user's n interactions by time: 1 for the latest."
+    order = ds.order()                                                   # by (user, time, item)
+    counts = np.bincount(ds.users, minlength=ds.n_users)
+    u = ds.users[order]
+    rank = np.arange(len(order)) - (np.cumsum(counts) - counts)[u]
+    w = np.empty(len(order))
+    w[order] = ((rank + 1) / counts[u]) ** gamma
+    return w
+
+def epoch_order(n: int, generator: torch.Generator, weights: torch.Tensor = None) -> torch.Tensor:
+    "The positions an epoch visits: a shuffle of `range(n)`, or `n` draws with replacement ∝ `weights`."
+    if weights is None: return torch.randperm(n, generator=generator)
+    cdf = torch.cumsum(weights.double(), 0)                              # inverse CDF: no category limit (multinomial has 2^24)
+    return torch.searchsorted(cdf, torch.rand(n, generator=generator, dtype=torch.float64) * cdf[-1]).clamp_(max=n - 1)
+
 
 # %% ../nbs/08_train.ipynb #a1d15e01
 def rank_world() -> tuple:
@@ -209,7 +230,7 @@ def epoch_line(row: dict, epochs: int, metric: str = 'recall@10', best: float = 
     return line + f", {row['seconds'] + row.get('eval_seconds', 0):.1f} s"
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
-         verbose, on_epoch=None, max_steps=None, halves=None, parts=None) -> History:
+         verbose, on_epoch=None, max_steps=None, halves=None, parts=None, recency=0) -> History:
     dev, hist = resolve_device(device), History(metric)
     if isinstance(model, ClosedForm):                                   # closed form: fit once, validate once
         t0 = time.perf_counter(); model.fit(train); row = dict(epoch=1, loss=float('nan'), seconds=time.perf_counter() - t0)
@@ -230,6 +251,8 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     U, I = torch.from_numpy(train.users)[keep], torch.from_numpy(train.items)[keep]
     if len(U) == 0: raise FmrecError(f"{train.name}: no interactions to train on (or every user has seen every item)")
     R = torch.from_numpy(train.ratings)[keep] if model.use_ratings and train.ratings is not None else None
+    P = torch.from_numpy(recency_weights(train, recency))[keep] if recency else None   # recent positives drawn more often
+    if P is not None and model.unit == 'user': raise FmrecError(f"{type(model).__name__} learns from whole sequences: recency weighting (--recency) is for models trained on interactions")
     if model.unit == 'user':                                             # a sequence model: one example per user with 2+ items
         U = torch.from_numpy(np.flatnonzero(np.bincount(train.users, minlength=train.n_users) >= 2))
         I, R = torch.zeros(len(U), dtype=torch.int64), None
@@ -244,7 +267,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
         model.train()
-        perm = torch.randperm(len(U), generator=g)
+        perm = epoch_order(len(U), g, P)
         if world > 1: perm = perm[(torch.arange(n_mine) * world + rank) % len(perm)]  # this rank's shard: rank, rank + world, ...
         steps = range(0, n_mine, bs_mine)
         if max_steps is not None: steps = steps[:max_steps - done]         # a budget of steps, for costly models
