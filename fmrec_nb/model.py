@@ -112,7 +112,9 @@ def check_loss(loss: str, owner: str, allowed=LOSSES) -> str:
 
 def sampled_loss(s: torch.Tensor, loss: str = 'bpr', weight: torch.Tensor = None) -> torch.Tensor:
     "BPR, BCE or sampled softmax of scores `s [B, 1 + n_neg]` whose column 0 is the positive (`weight [B]`: per positive)."
-    if loss == 'bpr': return -F.logsigmoid(s[:, :1] - s[:, 1:]).mean()
+    if loss == 'bpr':
+        if weight is None: return -F.logsigmoid(s[:, :1] - s[:, 1:]).mean()
+        return -(F.logsigmoid(s[:, :1] - s[:, 1:]).mean(1) * weight).sum() / weight.sum()
     if loss == 'sampled-softmax': return catalogue_loss(s, torch.zeros(len(s), dtype=torch.int64, device=s.device), weight)
     y = torch.zeros_like(s); y[:, 0] = 1
     w = None

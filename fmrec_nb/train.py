@@ -20,8 +20,8 @@ from .topk import resolve_device
 
 # %% auto #0
 __all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'selection_scores', 'History',
-           'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'epoch_order', 'rank_world', 'data_parallel',
-           'from_rank0', 'epoch_line', 'refit', 'tune_ease']
+           'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'rank_world', 'data_parallel', 'from_rank0',
+           'epoch_line', 'refit', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -189,12 +189,6 @@ def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
     w[order] = ((rank + 1) / counts[u]) ** gamma
     return w
 
-def epoch_order(n: int, generator: torch.Generator, weights: torch.Tensor = None) -> torch.Tensor:
-    "The positions an epoch visits: a shuffle of `range(n)`, or `n` draws with replacement ∝ `weights`."
-    if weights is None: return torch.randperm(n, generator=generator)
-    cdf = torch.cumsum(weights.double(), 0)                              # inverse CDF: no category limit (multinomial has 2^24)
-    return torch.searchsorted(cdf, torch.rand(n, generator=generator, dtype=torch.float64) * cdf[-1]).clamp_(max=n - 1)
-
 
 # %% ../nbs/08_train.ipynb #a1d15e01
 def rank_world() -> tuple:
@@ -251,8 +245,10 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     U, I = torch.from_numpy(train.users)[keep], torch.from_numpy(train.items)[keep]
     if len(U) == 0: raise FmrecError(f"{train.name}: no interactions to train on (or every user has seen every item)")
     R = torch.from_numpy(train.ratings)[keep] if model.use_ratings and train.ratings is not None else None
-    P = torch.from_numpy(recency_weights(train, recency))[keep] if recency else None   # recent positives drawn more often
-    if P is not None and model.unit == 'user': raise FmrecError(f"{type(model).__name__} learns from whole sequences: recency weighting (--recency) is for models trained on interactions")
+    if recency:                                                          # recent positives weigh more in the loss
+        if model.unit == 'user': raise FmrecError(f"{type(model).__name__} learns from whole sequences: recency weighting (--recency) is for models trained on interactions")
+        W = torch.from_numpy(recency_weights(train, recency)).float()[keep]
+        R = W if R is None else R * W
     if model.unit == 'user':                                             # a sequence model: one example per user with 2+ items
         U = torch.from_numpy(np.flatnonzero(np.bincount(train.users, minlength=train.n_users) >= 2))
         I, R = torch.zeros(len(U), dtype=torch.int64), None
@@ -267,7 +263,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
         model.train()
-        perm = epoch_order(len(U), g, P)
+        perm = torch.randperm(len(U), generator=g)
         if world > 1: perm = perm[(torch.arange(n_mine) * world + rank) % len(perm)]  # this rank's shard: rank, rank + world, ...
         steps = range(0, n_mine, bs_mine)
         if max_steps is not None: steps = steps[:max_steps - done]         # a budget of steps, for costly models
