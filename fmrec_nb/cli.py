@@ -84,7 +84,7 @@ def train_main(
     user_id: Annotated[bool, {'help': 'fm, lfm, deepfm: leave the user-id field out (needs --history) (default: keep it)'}] = True,
     fields: str = None,             # fm, lfm, deepfm: item side fields to use, comma-separated, all or none (default: fm none, lfm and deepfm all)
     alpha: float = None,            # lmf, lfm: confidence 1 + alpha·r of the positives
-    recency: float = None,          # trained models: draw each user's positives ∝ ((rank+1)/n)^RECENCY, recent ones more often (default 0)
+    recency: float = None,          # trained models: weigh each user's positives by ((rank+1)/n)^RECENCY in the loss, recent ones most (default 0)
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
     patience: int = None,           # trained models: stop after this many epochs without improvement
     lam: float = None,              # ease: L2 weight (default: chosen on the validation split)

@@ -181,10 +181,10 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
 # %% ../nbs/08_train.ipynb #2d3e39d4
 def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
     "Per interaction of `ds`, `((r + 1) / n)^gamma` with r its rank in its user's n interactions by time: 1 for the latest."
-    order = ds.order()                                                   # by (user, time, item)
-    counts = np.bincount(ds.users, minlength=ds.n_users)
+    order, ptr = ds.order(), ds.csr()[0]                                 # by (user, time, item); each user's start
     u = ds.users[order]
-    rank = np.arange(len(order)) - (np.cumsum(counts) - counts)[u]
+    rank = np.arange(len(order)) - ptr[u]
+    counts = np.diff(ptr)
     w = np.empty(len(order))
     w[order] = ((rank + 1) / counts[u]) ** gamma
     return w
