@@ -74,6 +74,7 @@ def train_main(
     min_train: int = None,          # at least this many interactions of each user stay in training (default 5; lower for short histories)
     refit: Annotated[bool, {'help': 'submit the model trained on the split, without refitting it on all interactions '
                                     '(default: refit)'}] = True,  # False: submit the model trained on the split
+    refit_gain: bool = False,       # trained models: also measure what the refit adds (one more training run, on the split cut once more)
     factors: int = None,            # embedding size (every model but pop and ease)
     lr: float = None,               # trained models: Adam learning rate
     reg: float = None,              # trained models: L2 on the embedding rows of each batch
@@ -142,7 +143,7 @@ def train_main(
     try:
         ds = load_dataset(data)
         if say: say(f"{ds}")
-        m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say)
+        m, report = train_validated(ds, model, given, seed, split_kw, refit, dev, threads, say, refit_gain)
     finally:
         if world > 1: leave_world()
     if rank > 0: return report

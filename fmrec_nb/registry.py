@@ -22,7 +22,7 @@ from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .sasrec import SASRec
 from .peers import ImplicitPeer
-from .train import evaluate_model, fit, halve_users, rank_world, selection_scores, torch_threads, tune_ease
+from .train import evaluate_model, fit, halve_users, rank_world, refit_gain, selection_scores, torch_threads, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
@@ -246,13 +246,17 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
     return m
 
 def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
-                    refit: bool = True, device='auto', threads: int = 1, say: Callable = None) -> tuple:
+                    refit: bool = True, device='auto', threads: int = 1, say: Callable = None, refit_gain: bool = False) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
     check_seed_threads(seed, threads)
+    spec = MODELS.get(model)
+    if refit_gain and spec is not None and not (spec.trains and spec.train is None):
+        raise FmrecError(f"refit_gain: what the refit adds is measured for models trained by epochs, and --model {model} is not one")
+    if refit_gain and not refit: raise FmrecError("refit_gain: estimates what the refit adds, so it needs refit=True")
     with torch_threads(threads):                                       # the whole job, closed forms (EASE's solves) included
-        return _train_validated(ds, model, options, seed, split, refit, device, threads, say)
+        return _train_validated(ds, model, options, seed, split, refit, device, threads, say, refit_gain)
 
-def _train_validated(ds, model, options, seed, split, refit, device, threads, say) -> tuple:
+def _train_validated(ds, model, options, seed, split, refit, device, threads, say, gain_too) -> tuple:
     t_start, quiet = time.perf_counter(), say is None
     say = say or (lambda *a: None)
     opts = model_options(model, dict(options or {}))
@@ -287,11 +291,17 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     honest, selection = selection_scores(rows, best, metric)                    # epochs or λ chosen on these answers: cross-fitted
     say(f"validation recall@10 {honest['recall@10']:.4f}, ndcg@10 {honest['ndcg@10']:.4f}" + (f" (epoch {best_epoch}; "
         f"{best[metric]:.4f} {metric} on the answers that chose it)" if spec.trains else ''))
+    gain = None
+    if gain_too and spec.trains and len(rows) > 1 and f'{metric}:a' in best:    # what the refit adds, one level down
+        say(f"refit gain: the training part cut once more, trained for the chosen epochs and scored on the same answers")
+        gain = refit_gain(lambda tr: spec.build(tr, build_opts), train, valid, rows, halves, seed, metric, 10, dev, split,
+                          parts, threads=threads, verbose=not quiet, **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
+        say(f"refit gain {gain['recall@10']:+.4f} recall@10 (validation + refit gain: {honest['recall@10'] + gain['recall@10']:.4f})")
     if refit:
         if gram is not None: gram, m = gram_added(gram, train, valid), None      # all interactions' XᵀX; the split's model goes
         m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say, gram=gram)
-    report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()},
-              'valid_selection': selection,
+    report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
+              'refit_gain': gain and {k: float(v) for k, v in gain.items()},
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
               'config': {**opts, 'seed': seed, 'device': str(dev), 'threads': threads, 'split': dict(split or {})},
               'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],

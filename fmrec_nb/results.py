@@ -31,16 +31,17 @@ def hidden_last(ds: Dataset, hidden: Dataset, seed: int = 0) -> np.ndarray:
 
 # %% ../nbs/12_results.ipynb #90f7b334
 def leaderboard_run(ds: Dataset, model: str, options: dict = None, seed: int = 0, device='cpu', threads: int = 1,
-                    refit: bool = True) -> dict:
+                    refit: bool = True, refit_gain: bool = False) -> dict:
     "Train `model` as `fmrec-train` does on the train file of `hidden_split(ds, seed)`: validation and hidden-set scores."
     pool, hidden = hidden_split(ds, seed)
     t0 = time.perf_counter()
-    m, rep = train_validated(pool, model, options, seed=seed, device=device, threads=threads, refit=refit)
+    m, rep = train_validated(pool, model, options, seed=seed, device=device, threads=threads, refit=refit, refit_gain=refit_gain)
     t1 = time.perf_counter()
     recs = m.recommend(pool, 10, device=device)
     t2 = time.perf_counter()
     lb, v, sel, last = evaluate(recs, hidden), rep['valid'], rep['valid_selection'], hidden_last(ds, hidden, seed)
     return {'valid_recall': v['recall@10'], 'valid_ndcg': v['ndcg@10'], 'valid_selection_recall': sel['recall@10'],
+            'refit_gain': (rep.get('refit_gain') or {}).get('recall@10'),
             'valid_coverage': sel.get('coverage'), 'lb_recall': lb['recall@10'], 'lb_ndcg': lb['ndcg@10'],
             'lb_coverage': lb['coverage'], 'lb_recall_last': evaluate(recs, hidden.subset(last))['recall@10'],
             'lb_recall_random': evaluate(recs, hidden.subset(~last))['recall@10'], 'epochs': rep['epochs'],

@@ -16,12 +16,13 @@ from .data import Dataset, FmrecError
 from .metrics import evaluate
 from .model import ClosedForm, Trainable
 from .mf import ease_fitter, ease_space
+from .split import split_like_leaderboard
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'cross_fitted', 'selection_scores', 'History',
-           'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'rank_world', 'data_parallel', 'from_rank0',
-           'epoch_line', 'refit', 'tune_ease']
+__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'half_picks', 'read_across', 'cross_fitted',
+           'selection_scores', 'History', 'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'rank_world',
+           'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'refit_gain', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -101,12 +102,18 @@ def halve_users(valid: Dataset, seed: int = 0) -> np.ndarray:
     users = np.unique(valid.users)
     return np.sort(np.random.default_rng([seed, 2]).permutation(users)[:len(users) // 2])
 
+def half_picks(rows: list, metric: str = 'recall@10') -> dict:
+    "The row each half of the validation users chooses by `metric` (the first best): `{'a': row, 'b': row}`."
+    return {h: max(rows, key=lambda r: r[f'{metric}:{h}']) for h in 'ab'}
+
+def read_across(a: dict, b: dict) -> dict:
+    "Row `a` (half a's choice) read on half b and row `b` on half a, averaged, for every metric scored per half."
+    return {m[:-2]: (a[f'{m[:-2]}:b'] + b[m]) / 2 for m in a if m.endswith(':a')}
+
 def cross_fitted(rows: list, metric: str = 'recall@10') -> dict:
     "Scores of the row chosen by `metric` on half a read on half b, and the reverse, averaged: an estimate not used to choose."
     if not rows or f'{metric}:a' not in rows[0]: raise FmrecError(f"cross_fitted: the rows hold no per-half '{metric}' (evaluate with halves=)")
-    pick = {h: max(rows, key=lambda r: r[f'{metric}:{h}']) for h in 'ab'}          # the first best row of each half
-    names = [k[:-2] for k in rows[0] if k.endswith(':a')]
-    return {m: (pick['a'][f'{m}:b'] + pick['b'][f'{m}:a']) / 2 for m in names}
+    return read_across(*half_picks(rows, metric).values())
 
 def selection_scores(rows: list, best: dict, metric: str = 'recall@10') -> tuple:
     "`(honest, selection)` for the row `best` chosen among `rows`: cross-fitted when there was a choice scored per half, else its own."
@@ -312,6 +319,19 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
     "Re-initialise `model` and train it on all of `data` for `epochs` epochs (no validation): the model for the submission."
     if isinstance(model, Trainable): model.reset_parameters()
     return fit(model, data, None, epochs=max(int(epochs), 1), **fit_kw)
+
+# %% ../nbs/08_train.ipynb #8c347f97
+def refit_gain(build, train: Dataset, valid: Dataset, rows: list, halves, seed: int = 0, metric: str = 'recall@10',
+               k: int = 10, device='cpu', split: dict = None, parts: dict = None, **fit_kw) -> dict:
+    "What training on `valid` too adds, measured one level down: `rows`' cross-fitted scores minus the model's on `train` cut once more."
+    chosen = {h: r['epoch'] for h, r in half_picks(rows, metric).items()}            # the epochs the halves chose
+    smaller, _ = split_like_leaderboard(train, seed=seed + 20_000, **(split or {}))   # the split's training part, cut again
+    m, scores = build(smaller), {}
+    def score(row):
+        if row['epoch'] in chosen.values(): scores[row['epoch']] = evaluate_model(m, train, valid, k, device, halves, parts)
+    fit(m, smaller, None, epochs=max(chosen.values()), seed=seed, device=device, on_epoch=score, **fit_kw)
+    before = read_across(scores[chosen['a']], scores[chosen['b']])                     # each half at the other's epoch
+    return {n: v - before[n] for n, v in cross_fitted(rows, metric).items()}
 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
