@@ -11,11 +11,15 @@ training settings: 4 sampled negatives per positive, the automatic batch size), 
      factors (one matrix product per block), DeepFM exactly, block by block over all items, and two-stage
      (its FM part's top `--candidates` items re-ranked by the full model).
   3. losses (`--losses`, default bpr,sampled-softmax,softmax): MF and FM (all side fields) one eager epoch per loss,
-     extrapolated as in 1; for the full softmax, its matmul FLOP floor: the logits and their two gradients are three
-     products of (batch x (dim+1)) by ((dim+1) x n_items), 6 * n_interactions * n_items * (dim + 1) FLOPs an epoch,
-     at the speed of a 2048 x 2048 float32 matmul timed in the same run with the same threads (`matmul_gflops`).
-     The floor leaves out everything else (FM's item-side encoding, the softmax itself, Adam), so the ratio says
-     how much of an epoch is not the product.
+     extrapolated as in 1. The full softmax is timed twice: as the models train it (`user_catalogue_loss`: the
+     logits made once per distinct user of a batch) and, as the baseline, with one row of logits per interaction
+     (`catalogue_loss` of the [batch, n_items] product, the loss before; `softmax per row`). Each has its matmul
+     FLOP floor: the logits and their two gradients are three products of (rows x (dim+1)) by ((dim+1) x n_items),
+     rows = the batch (per row) or its distinct users (measured on 20 shuffled batches), at the speed of a
+     2048 x 2048 float32 matmul timed in the same run with the same threads (`matmul_gflops`). The floor leaves
+     out everything else (FM's item-side encoding, the softmax itself, Adam), so the ratio says how much of an
+     epoch is not the product. A third run, `softmax by user`, trains with `fit(batch_by='user')`: each batch holds
+     whole user histories, timed on the histories of random users, so its rows are the few users of a batch.
 Prints a table with the ratios to MF and, as the last line, one JSON object with the numbers.
 
     python benchmarks/fm.py                                                  # full scale, CPU
@@ -23,13 +27,15 @@ Prints a table with the ratios to MF and, as the last line, one JSON object with
     python benchmarks/fm.py --n-users 600 --n-items 300 --n-inter 20000 --batches 3   # smoke test
     python benchmarks/fm.py --only-losses --batches 5 --threads 1                # part 3 only
 """
-import argparse, json, math, time
+import argparse, contextlib, json, math, time
 import numpy as np
 import torch
+import fmrec_nb.fm, fmrec_nb.mf
 from fmrec_nb.data import synthetic_dataset
+from fmrec_nb.model import catalogue_loss, distinct_rows
 from fmrec_nb.mf import MF
 from fmrec_nb.fm import FM, LFM, DeepFM
-from fmrec_nb.train import auto_batch_size, fit
+from fmrec_nb.train import auto_batch_size, epoch_order, fit
 from fmrec_nb.topk import resolve_device
 
 
@@ -37,18 +43,28 @@ def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
 
-def time_epoch(model, ds, batches, batch_size, n_neg, dev, compile=False, seed=0):
-    "Seconds of one full epoch of `fit`, extrapolated from `batches` batches of a random sample of the interactions."
+def sample(ds, n, rng, batch_by):
+    "About `n` interactions of `ds` at random: single interactions, or (`batch_by='user'`) whole histories of random users."
+    if batch_by == 'interaction': return ds.subset(np.sort(rng.choice(ds.n_interactions, n, replace=False)))
+    users = rng.permutation(ds.n_users)
+    counts = np.bincount(ds.users, minlength=ds.n_users)[users]
+    return ds.subset(np.isin(ds.users, users[:np.searchsorted(np.cumsum(counts), n) + 1]))
+
+
+def time_epoch(model, ds, batches, batch_size, n_neg, dev, compile=False, seed=0, batch_by='interaction'):
+    "Seconds of one full epoch of `fit`, extrapolated from `batches` batches of a random sample (of interactions or users)."
     rng = np.random.default_rng(seed)
     n = min(batches, ds.n_interactions // batch_size) * batch_size                 # whole batches: one shape to compile
-    warm = ds.subset(np.sort(rng.choice(ds.n_interactions, 2 * batch_size, replace=False)))
-    fit(model, warm, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, compile=compile)
-    part = ds.subset(np.sort(rng.choice(ds.n_interactions, n, replace=False)))
+    warm = sample(ds, 2 * batch_size, rng, batch_by)
+    fit(model, warm, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, compile=compile, batch_by=batch_by)
+    part = sample(ds, n, rng, batch_by)
+    n = part.n_interactions
     sync(dev)
     h = fit(model, part, None, epochs=1, batch_size=batch_size, n_neg=n_neg, device=dev, progress=False, seed=seed + 1,
-            compile=compile)
+            compile=compile, batch_by=batch_by)
     sync(dev)
-    return h.rows[0]['seconds'] * ds.n_interactions / n, math.ceil(n / batch_size)
+    steps = math.ceil(n / batch_size)                                              # the last one wraps around: full too
+    return h.rows[0]['seconds'] / steps * ds.n_interactions / batch_size, steps
 
 
 def matmul_gflops(dev, n: int = 2048, reps: int = 3) -> float:
@@ -60,20 +76,47 @@ def matmul_gflops(dev, n: int = 2048, reps: int = 3) -> float:
     return 2 * n ** 3 / best / 1e9
 
 
+@contextlib.contextmanager
+def softmax_per_row():
+    "Inside: MF and FM train the full softmax with one row of logits per interaction (the baseline)."
+    saved = fmrec_nb.mf.user_catalogue_loss, fmrec_nb.fm.user_catalogue_loss
+    per_row = lambda users, p, q, b, pos, weight=None: catalogue_loss(torch.addmm(b, p, q.T), pos, weight)
+    fmrec_nb.mf.user_catalogue_loss = fmrec_nb.fm.user_catalogue_loss = per_row
+    try: yield
+    finally: fmrec_nb.mf.user_catalogue_loss, fmrec_nb.fm.user_catalogue_loss = saved
+
+
+def distinct_fraction(ds, bs, seed, batch_by='interaction', n=20) -> float:
+    "Mean share of distinct users in the first `n` batches of `bs` interactions of an epoch in `fit`'s order."
+    g, U = torch.Generator().manual_seed(seed), torch.from_numpy(ds.users)
+    perm = epoch_order(U, ds.n_users, batch_by, g)
+    return float(np.mean([len(distinct_rows(U[perm[s:s + bs]])[0]) / bs for s in range(0, min(n * bs, len(U) - bs + 1), bs)]))
+
+
 def time_losses(ds, losses, a, bs, dev) -> dict:
-    "Eager epoch seconds of MF and FM per loss; for the full softmax also its matmul FLOP floor and the ratio to it."
+    "Eager epoch seconds of MF and FM per loss; for the full softmax (per distinct user and per row) its matmul FLOP floor and the ratio."
     gflops, out = matmul_gflops(dev), {}
-    softmax_gflop = 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / 1e9
-    floor_s = softmax_gflop / gflops
+    softmax_gflop = 6 * ds.n_interactions * ds.n_items * (a.dim + 1) / 1e9          # one row of logits per interaction
+    frac, frac_user = distinct_fraction(ds, bs, a.seed), distinct_fraction(ds, bs, a.seed, 'user')
+    floors = {'softmax': softmax_gflop * frac / gflops, 'softmax per row': softmax_gflop / gflops,
+              'softmax by user': softmax_gflop * frac_user / gflops}
+    runs = [l for l in losses if l != 'softmax'] + (['softmax', 'softmax per row', 'softmax by user'] if 'softmax' in losses else [])
     for name, make in (('MF', lambda loss: MF(ds.n_users, ds.n_items, a.dim, loss=loss, reg=3e-3, seed=a.seed)),
                        ('FM', lambda loss: FM(ds, a.dim, loss=loss, seed=a.seed))):
-        for loss in losses:
-            epoch, _ = time_epoch(make(loss).to(dev), ds, a.batches, bs, a.n_neg, dev, False, a.seed)
+        for run in runs:
+            with softmax_per_row() if run == 'softmax per row' else contextlib.nullcontext():
+                epoch, _ = time_epoch(make(run.split()[0]).to(dev), ds, a.batches, bs, a.n_neg, dev, False, a.seed,
+                                      'user' if run.endswith('by user') else 'interaction')
             row = {'epoch_s': epoch}
-            if loss == 'softmax': row.update(floor_s=floor_s, ratio_to_floor=epoch / floor_s)
-            out[f'{name} {loss}'] = row
-            print(f"  {name} {loss}: {row}", flush=True)
-    return {'matmul_gflops': gflops, 'softmax_gflop_per_epoch': softmax_gflop, 'runs': out}
+            if run in floors: row.update(floor_s=floors[run], ratio_to_floor=epoch / floors[run])
+            out[f'{name} {run}'] = row
+            print(f"  {name} {run}: {row}", flush=True)
+        if 'softmax' in losses:
+            per_row = out[f'{name} softmax per row']['epoch_s']
+            print(f"  {name} softmax per distinct user: {per_row / out[f'{name} softmax']['epoch_s']:.2f}x faster than per row; "
+                  f"batches by user: {per_row / out[f'{name} softmax by user']['epoch_s']:.2f}x", flush=True)
+    return {'matmul_gflops': gflops, 'softmax_gflop_per_epoch': softmax_gflop, 'distinct_user_fraction': frac,
+            'distinct_user_fraction_by_user': frac_user, 'runs': out}
 
 
 def time_topk(fn, dev):
@@ -107,7 +150,8 @@ def main():
     losses = time_losses(ds, [l for l in a.losses.split(',') if l], a, bs, dev) if a.losses else {}
     if losses:
         print(f"\n{'model and loss':24s} {'epoch (s)':>10s} {'x BPR':>6s}   matmul {losses['matmul_gflops']:.0f} GFLOP/s; "
-              f"softmax floor {losses['softmax_gflop_per_epoch']:.0f} GFLOP an epoch")
+              f"softmax {losses['softmax_gflop_per_epoch']:.0f} GFLOP an epoch per row; "
+              f"distinct users {losses['distinct_user_fraction']:.3f} of a batch, {losses['distinct_user_fraction_by_user']:.3f} by user")
         for k, r in losses['runs'].items():
             bpr = losses['runs'].get(k.split()[0] + ' bpr', {}).get('epoch_s')
             print(f"{k:24s} {r['epoch_s']:10.1f} {r['epoch_s'] / bpr if bpr else math.nan:6.1f}"

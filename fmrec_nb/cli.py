@@ -87,6 +87,7 @@ def train_main(
     alpha: float = None,            # lmf, lfm: confidence 1 + alpha·r of the positives
     recency: float = None,          # trained models: weigh each user's positives by ((rank+1)/n)^RECENCY in the loss, recent ones most (default 0)
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
+    batch_by: str = None,           # trained models: batches of shuffled interactions, or of whole user histories (user; the full softmax makes its logits once per user)
     patience: int = None,           # trained models: stop after this many epochs without improvement
     lam: float = None,              # ease: L2 weight (default: chosen on the validation split)
     max_len: int = None,            # sasrec: how many of each user's latest items it reads (default 50)
@@ -120,7 +121,7 @@ def train_main(
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, patience=patience, lam=lam,
+                 loss=loss, history=history, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
                  max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
     model_options(model, given)                                           # every check that needs no data, first

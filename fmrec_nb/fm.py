@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .data import Dataset, FmrecError, SideField
 from .topk import topk_from_candidates, topk_from_factors
-from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, check_loss, evaluating, sampled_loss
+from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, check_loss, evaluating, sampled_loss, user_catalogue_loss
 from .mf import ConfidenceWeighted
 
 # %% auto #0
@@ -182,8 +182,9 @@ class FieldFM(Trainable):
         if self.loss_name == 'softmax':                                  # FM algebra: [B, n_items] in one product
             Su, au, qu = eu[0][:, 0], eu[1], eu[2]                       # user-only terms and bias change no softmax:
             Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]   # in the graph times 0 (DDP)
-            logits, unused = torch.addmm(ai, Su, Si.T), 0 * (au.sum() + self.bias)
-            return catalogue_loss(logits, pos, weight) + self.reg * (qu.sum() + qi[pos].sum()) / len(users) + unused
+            ce = (catalogue_loss(torch.addmm(ai, Su, Si.T), pos, weight) if self.history is not None    # a bag per row
+                  else user_catalogue_loss(users, Su, Si, ai, pos, weight))                             # a product per user
+            return ce + self.reg * (qu.sum() + qi[pos].sum()) / len(users) + 0 * (au.sum() + self.bias)
         s, l2 = self.score(eu, self.encode('item', torch.cat([pos[:, None], neg], 1)))
         return sampled_loss(s, self.loss_name, weight) + self.reg * l2 / len(users)
 

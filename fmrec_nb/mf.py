@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .data import Dataset, FmrecError
-from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss
+from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss, user_catalogue_loss
 
 # %% auto #0
 __all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'gram_added', 'user_space_factors', 'ease_space',
@@ -209,9 +209,8 @@ class MF(Trainable, Factorised):
         p, q = self.user(users), self.item(items)
         l2 = self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
         if self.loss_name == 'softmax':                                     # every item competes: one [B, n_items] product
-            logits = torch.addmm(self.item_bias.weight[:, 0], p, self.item.weight.T)   # b_i added inside the product
             unused = 0 * self.user_bias(users).sum()                        # b_u changes no softmax; in the graph for DDP
-            return catalogue_loss(logits, pos, weight) + l2 + unused
+            return user_catalogue_loss(users, p, self.item.weight, self.item_bias.weight[:, 0], pos, weight) + l2 + unused
         s = (q * p[:, None]).sum(-1) + self.item_bias(items)[..., 0] + self.user_bias(users)
         return sampled_loss(s, self.loss_name, weight) + l2
 

@@ -16,7 +16,7 @@ from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
 __all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable', 'check_loss',
-           'sampled_loss', 'catalogue_loss']
+           'sampled_loss', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -124,4 +124,19 @@ def sampled_loss(s: torch.Tensor, loss: str = 'bpr', weight: torch.Tensor = None
 def catalogue_loss(logits: torch.Tensor, pos: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
     "Softmax cross-entropy of the positives `pos [B]` among `logits [B, n]` (every item, or the sampled ones), weighted mean."
     ce = F.cross_entropy(logits, pos, reduction='none')
+    return ce.mean() if weight is None else (ce * weight).sum() / weight.sum()
+
+@torch.compiler.disable          # `torch.unique` has a data-dependent size; the products around it still compile
+def distinct_rows(keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "For `keys [B]`: the first position of each distinct key (sorted by key) and each row's index into them."
+    uniq, inv = torch.unique(keys, return_inverse=True)
+    first = torch.full((len(uniq),), len(keys), dtype=inv.dtype, device=keys.device)
+    return first.scatter_reduce_(0, inv, torch.arange(len(keys), device=keys.device), 'amin'), inv
+
+def user_catalogue_loss(users: torch.Tensor, p: torch.Tensor, q: torch.Tensor, b: torch.Tensor, pos: torch.Tensor,
+                        weight: torch.Tensor = None) -> torch.Tensor:
+    "`catalogue_loss` of the logits `p · qᵀ + b` (`p [B, d]` equal for equal `users`, `q [n, d]`, `b [n]`), the product made once per distinct user."
+    first, inv = distinct_rows(users)
+    lse = torch.logsumexp(torch.addmm(b, p[first], q.T), 1)          # [U, n]: each user's normaliser, once
+    ce = lse[inv] - (torch.linalg.vecdot(p, q[pos]) + b[pos])
     return ce.mean() if weight is None else (ce * weight).sum() / weight.sum()

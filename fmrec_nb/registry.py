@@ -22,7 +22,7 @@ from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
 from .sasrec import SASRec
 from .peers import ImplicitPeer
-from .train import evaluate_model, fit, halve_users, rank_world, refit_gain, selection_scores, torch_threads, tune_ease
+from .train import BATCH_BY, evaluate_model, fit, halve_users, rank_world, refit_gain, selection_scores, torch_threads, tune_ease
 from .train import refit as refit_model
 
 # %% auto #0
@@ -32,8 +32,8 @@ __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFA
            'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
-FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency')
-FIT_DEFAULTS = dict(epochs=60, lr=0.01, batch_size=None, n_neg=4, sampling='uniform', patience=5, recency=0.0)
+FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency', 'batch_by')
+FIT_DEFAULTS = dict(epochs=60, lr=0.01, batch_size=None, n_neg=4, sampling='uniform', patience=5, recency=0.0, batch_by='interaction')
 
 @dataclass
 class ModelSpec:
@@ -86,7 +86,7 @@ register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw
                dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
 
 # %% ../nbs/09_registry.ipynb #9f742c4a
-CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1, recency=0.0)
+CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1, recency=0.0, batch_by='interaction')
 
 def build_cfm(train: Dataset, o: dict, fm_epochs: int = 10, budget_s: float = 300, R: int = 100, say=print) -> CFM:
     "`fmrec-train --model cfm`: fit an FM on `train`, start a CFM from it, pick exact or two-stage ranking by `scoring_plan`."
@@ -127,7 +127,8 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'history': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
            'fields': (str, lambda v: v in ('none', 'all') or bool(_item_fields(v)), "'none', 'all' or comma-separated field names"),
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
-           'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0')}
+           'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
+           'batch_by': (str, lambda v: v in BATCH_BY, ' or '.join(map(repr, BATCH_BY)))}
 
 def flag(k: str) -> str:
     "The command-line flag of option `k`."

@@ -20,9 +20,9 @@ from .split import split_like_leaderboard
 from .topk import resolve_device
 
 # %% auto #0
-__all__ = ['NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'half_picks', 'read_across', 'cross_fitted',
-           'selection_scores', 'History', 'auto_batch_size', 'torch_threads', 'fit', 'recency_weights', 'rank_world',
-           'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'refit_gain', 'tune_ease']
+__all__ = ['BATCH_BY', 'NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'half_picks', 'read_across',
+           'cross_fitted', 'selection_scores', 'History', 'auto_batch_size', 'torch_threads', 'fit', 'recency_weights',
+           'epoch_order', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'refit_gain', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -171,7 +171,7 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
         n_neg: int = 4, sampling: str = 'uniform', patience: int = 5, metric: str = 'recall@10', k: int = 10,
         seed: int = 0, device='auto', threads: int = None, compile: bool = None, progress: bool = None,
         verbose: bool = False, on_epoch=None, max_steps: int = None, halves=None, parts: dict = None,
-        recency: float = 0) -> History:
+        recency: float = 0, batch_by: str = 'interaction') -> History:
     "Train `model` on `train` with sampled negatives and Adam, validating on `valid` each epoch; restores the best epoch."
     if threads is not None and not (isinstance(threads, int) and threads >= 1):
         raise FmrecError(f"threads must be a positive integer, got {threads!r}")
@@ -179,11 +179,12 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
         raise FmrecError(f"max_steps must be a positive integer, got {max_steps!r}")
     if not (isinstance(recency, (int, float)) and not isinstance(recency, bool) and 0 <= recency < math.inf):
         raise FmrecError(f"recency must be a number >= 0, got {recency!r}")
+    if batch_by not in BATCH_BY: raise FmrecError(f"batch_by must be {' or '.join(map(repr, BATCH_BY))}, got {batch_by!r}")
     dev = resolve_device(device)
     with torch_threads(threads), torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
         torch.manual_seed(seed + rank_world()[0])         # dropout draws from torch's global generator: seed it, then restore it
         return _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, dev, compile,
-                    progress, verbose, on_epoch, max_steps, halves, parts, recency)
+                    progress, verbose, on_epoch, max_steps, halves, parts, recency, batch_by)
 
 # %% ../nbs/08_train.ipynb #2d3e39d4
 def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
@@ -196,6 +197,17 @@ def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
     w[order] = ((rank + 1) / counts[u]) ** gamma
     return w
 
+
+# %% ../nbs/08_train.ipynb #ebb039f5
+BATCH_BY = ('interaction', 'user')
+
+def epoch_order(users: torch.Tensor, n_users: int, batch_by: str, generator: torch.Generator) -> torch.Tensor:
+    "A seeded permutation of the positives `users`: all shuffled (`'interaction'`) or grouped by user in a shuffled user order (`'user'`)."
+    perm = torch.randperm(len(users), generator=generator)
+    if batch_by == 'interaction': return perm
+    if batch_by != 'user': raise FmrecError(f"batch_by must be {' or '.join(map(repr, BATCH_BY))}, got {batch_by!r}")
+    rank = torch.randperm(n_users, generator=generator)                   # the users' order this epoch
+    return perm[torch.argsort(rank[users[perm]], stable=True)]             # stable: each user's positives stay shuffled
 
 # %% ../nbs/08_train.ipynb #a1d15e01
 def rank_world() -> tuple:
@@ -231,7 +243,7 @@ def epoch_line(row: dict, epochs: int, metric: str = 'recall@10', best: float = 
     return line + f", {row['seconds'] + row.get('eval_seconds', 0):.1f} s"
 
 def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience, metric, k, seed, device, compile, progress,
-         verbose, on_epoch=None, max_steps=None, halves=None, parts=None, recency=0) -> History:
+         verbose, on_epoch=None, max_steps=None, halves=None, parts=None, recency=0, batch_by='interaction') -> History:
     dev, hist = resolve_device(device), History(metric)
     if isinstance(model, ClosedForm):                                   # closed form: fit once, validate once
         t0 = time.perf_counter(); model.fit(train); row = dict(epoch=1, loss=float('nan'), seconds=time.perf_counter() - t0)
@@ -270,7 +282,7 @@ def _fit(model, train, valid, epochs, lr, batch_size, n_neg, sampling, patience,
     for epoch in range(1, epochs + 1):
         t0, total = time.perf_counter(), torch.zeros((), device=dev)
         model.train()
-        perm = torch.randperm(len(U), generator=g)
+        perm = epoch_order(U, train.n_users, batch_by, g)
         if world > 1: perm = perm[(torch.arange(n_mine) * world + rank) % len(perm)]  # this rank's shard: rank, rank + world, ...
         steps = range(0, n_mine, bs_mine)
         if max_steps is not None: steps = steps[:max_steps - done]         # a budget of steps, for costly models
