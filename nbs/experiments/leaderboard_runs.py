@@ -1,0 +1,20 @@
+"""Pseudo-leaderboard runs of one registry model on the 12_results data sets (not a test: minutes a run).
+
+    python nbs/experiments/leaderboard_runs.py DATA SEEDS LABEL MODEL OPTIONS LOG
+
+DATA: ml-latest-small | ml-100k | 'ml-latest-small + side' (the competition's side tables, values on fewer than 2
+items folded into `<rare>`, as 12_results builds it); SEEDS: comma-separated; OPTIONS: a JSON object of registry
+options ('{}': the defaults as they are when it runs). Each (data, label, seed, model, options) not yet in LOG is run
+by `results.scoreboard` (`fmrec-train`'s job on the train file of `hidden_split`, one thread) and appended to LOG.
+"""
+import json, sys, tempfile
+from pathlib import Path
+import torch
+from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from fmrec_nb.results import scoreboard
+
+torch.set_num_threads(1)
+DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
+            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=2)}
+data, seeds, label, model, options, log = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), Path(sys.argv[6])
+scoreboard({data: DATASETS[data]()}, {label: (model, options or None)}, seeds=[int(s) for s in seeds.split(',')], log=log)
