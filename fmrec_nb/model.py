@@ -16,7 +16,7 @@ from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
 __all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable', 'check_loss',
-           'sampled_loss', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
+           'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -121,10 +121,13 @@ def sampled_loss(s: torch.Tensor, loss: str = 'bpr', weight: torch.Tensor = None
     if weight is not None: w = torch.ones_like(s); w[:, 0] = weight
     return F.binary_cross_entropy_with_logits(s, y, weight=w)
 
+def weighted_mean(x: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
+    "The mean of `x [B]`, weighted by `weight [B]` when given."
+    return x.mean() if weight is None else (x * weight).sum() / weight.sum()
+
 def catalogue_loss(logits: torch.Tensor, pos: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
     "Softmax cross-entropy of the positives `pos [B]` among `logits [B, n]` (every item, or the sampled ones), weighted mean."
-    ce = F.cross_entropy(logits, pos, reduction='none')
-    return ce.mean() if weight is None else (ce * weight).sum() / weight.sum()
+    return weighted_mean(F.cross_entropy(logits, pos, reduction='none'), weight)
 
 @torch.compiler.disable          # `torch.unique` has a data-dependent size; the products around it still compile
 def distinct_rows(keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,5 +141,4 @@ def user_catalogue_loss(users: torch.Tensor, p: torch.Tensor, q: torch.Tensor, b
     "`catalogue_loss` of the logits `p · qᵀ + b` (`p [B, d]` equal for equal `users`, `q [n, d]`, `b [n]`), the product made once per distinct user."
     first, inv = distinct_rows(users)
     lse = torch.logsumexp(torch.addmm(b, p[first], q.T), 1)          # [U, n]: each user's normaliser, once
-    ce = lse[inv] - (torch.linalg.vecdot(p, q[pos]) + b[pos])
-    return ce.mean() if weight is None else (ce * weight).sum() / weight.sum()
+    return weighted_mean(lse[inv] - (torch.linalg.vecdot(p, q[pos]) + b[pos]), weight)

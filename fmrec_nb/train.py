@@ -22,7 +22,8 @@ from .topk import resolve_device
 # %% auto #0
 __all__ = ['BATCH_BY', 'NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'half_picks', 'read_across',
            'cross_fitted', 'selection_scores', 'History', 'auto_batch_size', 'torch_threads', 'fit', 'recency_weights',
-           'epoch_order', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit', 'refit_gain', 'tune_ease']
+           'check_batch_by', 'epoch_order', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit',
+           'refit_gain', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -179,7 +180,7 @@ def fit(model, train: Dataset, valid: Dataset = None, epochs: int = 60, lr: floa
         raise FmrecError(f"max_steps must be a positive integer, got {max_steps!r}")
     if not (isinstance(recency, (int, float)) and not isinstance(recency, bool) and 0 <= recency < math.inf):
         raise FmrecError(f"recency must be a number >= 0, got {recency!r}")
-    if batch_by not in BATCH_BY: raise FmrecError(f"batch_by must be {' or '.join(map(repr, BATCH_BY))}, got {batch_by!r}")
+    check_batch_by(batch_by)
     dev = resolve_device(device)
     with torch_threads(threads), torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
         torch.manual_seed(seed + rank_world()[0])         # dropout draws from torch's global generator: seed it, then restore it
@@ -201,11 +202,15 @@ def recency_weights(ds: Dataset, gamma: float) -> np.ndarray:
 # %% ../nbs/08_train.ipynb #ebb039f5
 BATCH_BY = ('interaction', 'user')
 
+def check_batch_by(batch_by: str) -> str:
+    "`batch_by` if it is one of `BATCH_BY`, else an `FmrecError` that lists them."
+    if batch_by not in BATCH_BY: raise FmrecError(f"batch_by must be {' or '.join(map(repr, BATCH_BY))}, got {batch_by!r}")
+    return batch_by
+
 def epoch_order(users: torch.Tensor, n_users: int, batch_by: str, generator: torch.Generator) -> torch.Tensor:
     "A seeded permutation of the positives `users`: all shuffled (`'interaction'`) or grouped by user in a shuffled user order (`'user'`)."
     perm = torch.randperm(len(users), generator=generator)
-    if batch_by == 'interaction': return perm
-    if batch_by != 'user': raise FmrecError(f"batch_by must be {' or '.join(map(repr, BATCH_BY))}, got {batch_by!r}")
+    if check_batch_by(batch_by) == 'interaction': return perm
     rank = torch.randperm(n_users, generator=generator)                   # the users' order this epoch
     return perm[torch.argsort(rank[users[perm]], stable=True)]             # stable: each user's positives stay shuffled
 
