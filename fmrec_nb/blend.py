@@ -174,7 +174,7 @@ def _no_build(train, o):
     raise FmrecError("a blend is built by its own job (train_blend: members, then weights), not from options alone")
 
 register_model('blend', Blend, _no_build, BLEND_DEFAULTS, train=train_blend,
-               help='members (--members, default ease,mf,rerank) trained as usual, standardised scores summed with weights chosen on validation',
+               help=f"members (--members, default {BLEND_DEFAULTS['members']}) trained as usual, standardised scores summed with weights chosen on validation",
                checks={'members': (str, lambda v: bool(blend_members(v)), 'registry names, comma-separated'),
                        'weight_step': (float, lambda v: bool(simplex_grid(2, v)), 'a step that divides 1'),
                        'normalise': (str, lambda v: v in NORMALISATIONS, "'z' (standardised scores) or 'rank' (reciprocal ranks)"),

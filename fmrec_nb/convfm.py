@@ -265,7 +265,8 @@ class CFM(FieldFM):
     def __init__(self, train: Dataset, factors: int = 64, channels: int = 32, dropout: float = 0.2, pairs: str = 'all',
                  attention: bool = False, attention_size: int = 32, memory_mb: float = 256, **kw):
         if isinstance(train, dict): train = layout_dataset(train)          # rebuilt by `load_model` from `config()`
-        if kw.get('history') is not None: raise FmrecError("CFM: the history field is not supported (its cube has one slice per fixed field)")
+        for f in ('history', 'recent'):
+            if kw.get(f) is not None: raise FmrecError(f"CFM: the {f} field is not supported (its cube has one slice per fixed field)")
         super().__init__(train, factors, **kw)
         self.channels, self.dropout, self.pairs_name, self.memory_mb = channels, float(dropout), pairs, memory_mb
         self.attention, self.attention_size = bool(attention), attention_size

@@ -18,8 +18,8 @@ from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, c
 from .mf import ConfidenceWeighted
 
 # %% auto #0
-__all__ = ['pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'HistoryBag', 'fm_side', 'field_vectors', 'FieldFM', 'FM',
-           'LFM', 'DeepFM', 'FeatureFM']
+__all__ = ['pick_fields', 'data_layout', 'layout_dataset', 'FieldBags', 'sum_ranges', 'HistoryBag', 'RecentBag', 'fm_side',
+           'field_vectors', 'FieldFM', 'FM', 'LFM', 'DeepFM', 'FeatureFM']
 
 # %% ../nbs/05_fm.ipynb #dc89a74a
 def pick_fields(available: dict, names, side: str) -> dict:
@@ -72,6 +72,12 @@ class FieldBags(nn.Module):
         return {n: [b.num_embeddings, e - s] for n, b, s, e in zip(self.names[1:], self.bags[1:], self.spans[1:], self.spans[2:])}
 
 # %% ../nbs/05_fm.ipynb #96e0f212
+def sum_ranges(values: torch.Tensor, weight: torch.Tensor, start: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+    "Σ of `weight`'s rows at `values[start[r] : start[r] + n[r]]` for each row r, `[len(start), dim]`: one `embedding_bag`."
+    offsets = torch.cumsum(n, 0) - n
+    idx = torch.repeat_interleave(start - offsets, n) + torch.arange(int(n.sum()), device=start.device)
+    return F.embedding_bag(values[idx], weight, offsets, mode='sum')
+
 class HistoryBag(nn.Module):
     "A user-side field of the user's training items: Σ_j [w_j, v_j] · n^-α, optionally leaving one item out per row."
     def __init__(self, n_users: int, n_items: int, dim: int, alpha: float = 0.5):
@@ -93,16 +99,49 @@ class HistoryBag(nn.Module):
         "Pooled `[w, v]` of each user's history, `[*users.shape, 1 + dim]`; without `exclude` (same shape) in each row."
         u = users.reshape(-1)
         start, n = self.ptr[u], self.ptr[u + 1] - self.ptr[u]
-        offsets = torch.cumsum(n, 0) - n
-        idx = torch.repeat_interleave(start - offsets, n) + torch.arange(int(n.sum()), device=u.device)
-        total = F.embedding_bag(self.items[idx], self.weight, offsets, mode='sum')
+        total = sum_ranges(self.items, self.weight, start, n)
         if exclude is not None: total, n = total - self.weight[exclude.reshape(-1)], n - 1
         return (total * n.clamp(min=1).pow(-self.alpha)[:, None]).view(*users.shape, -1)
 
+    buffers = ('ptr', 'items')                                             # data, sized by what was observed
     def _load_from_state_dict(self, state, prefix, *args):
-        for k in ('ptr', 'items'):                                         # the bags take the saved data's size
+        for k in self.buffers:                                         # the bags take the saved data's size
             if prefix + k in state: setattr(self, k, torch.empty_like(state[prefix + k], device=self.weight.device))
         super()._load_from_state_dict(state, prefix, *args)
+
+# %% ../nbs/05_fm.ipynb #4ec75bc3
+class RecentBag(HistoryBag):
+    "A user-side field of the `window` items before each interaction (their mean `[w_j, v_j]`); without one, the user's latest."
+    buffers = ('ptr', 'items', 'keys', 'at')
+    def __init__(self, n_users: int, n_items: int, dim: int, window: int = 5):
+        if not (isinstance(window, int) and not isinstance(window, bool) and window >= 1):
+            raise FmrecError(f"recent: the window must be a positive integer, got {window!r}")
+        super().__init__(n_users, n_items, dim, alpha=1.0)
+        self.window = window
+        self.register_buffer('keys', torch.zeros(0, dtype=torch.int64))   # user · n_items + item, sorted
+        self.register_buffer('at', torch.zeros(0, dtype=torch.int64))     # each key's position in `items`
+
+    def observe(self, train: Dataset):
+        "Each user's items in time order (`Dataset.csr`), and where each (user, item) pair sits in them."
+        super().observe(train)
+        users = torch.repeat_interleave(torch.arange(self.n_users, device=self.ptr.device), self.ptr.diff())
+        self.keys, self.at = torch.sort(users * self.n_items + self.items, stable=True)
+
+    def position(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        "The index in `items` of each (user, item) pair (its first occurrence); the user's end where the pair is absent."
+        end = self.ptr[users + 1]
+        if not len(self.keys): return end
+        k = users * self.n_items + items
+        j = torch.searchsorted(self.keys, k).clamp(max=len(self.keys) - 1)
+        return torch.where(self.keys[j] == k, self.at[j], end)
+
+    def forward(self, users: torch.Tensor, before: torch.Tensor = None) -> torch.Tensor:
+        "Mean `[w, v]` of the `window` items before each (user, `before`) pair, `[*users.shape, 1 + dim]`; without `before`, the latest."
+        u = users.reshape(-1)
+        end = self.ptr[u + 1] if before is None else self.position(u, before.reshape(-1))
+        start = torch.maximum(self.ptr[u], end - self.window)
+        n = end - start
+        return (sum_ranges(self.items, self.weight, start, n) / n.clamp(min=1)[:, None]).view(*users.shape, -1)
 
 # %% ../nbs/05_fm.ipynb #d828f634
 def fm_side(fields: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -123,17 +162,19 @@ class FieldFM(Trainable):
     losses = LOSSES                    # the losses a model of the class can train with
     def __init__(self, train: Dataset, factors: int = 64, item_fields=None, user_fields=None, pooling: str = 'mean',
                  loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0, history: float = None,
-                 user_id: bool = True):
+                 user_id: bool = True, recent: int = None):
         super().__init__()
         if isinstance(train, dict): train = layout_dataset(train)        # rebuilt by `load_model` from `config()`
         check_loss(loss, type(self).__name__, self.losses)
         if not (isinstance(factors, int) and factors >= 1): raise FmrecError(f"{type(self).__name__}: factors must be a positive integer, got {factors!r}")
-        if history is None and not user_id: raise FmrecError(f"{type(self).__name__}: without the user id (user_id=False) the user needs the history field (history=alpha)")
+        if history is None and recent is None and not user_id:
+            raise FmrecError(f"{type(self).__name__}: without the user id (user_id=False) the user needs the history field (history=alpha) or the recent one (recent=window)")
         self.n_users, self.n_items, self.factors, self.pooling = train.n_users, train.n_items, factors, pooling
         self.loss_name, self.reg, self.init_std, self.seed, self.user_id = loss, float(reg), float(init_std), seed, bool(user_id)
         self.user_side = FieldBags(train.n_users, pick_fields(train.user_fields, user_fields, 'user'), factors, pooling, 'user', user_id)
         self.item_side = FieldBags(train.n_items, pick_fields(train.item_fields, item_fields, 'item'), factors, pooling, 'item')
         self.history = None if history is None else HistoryBag(train.n_users, train.n_items, factors, history)
+        self.recent = None if recent is None else RecentBag(train.n_users, train.n_items, factors, recent)
         self.bias = nn.Parameter(torch.zeros(()))
         self.reset_parameters()
 
@@ -144,14 +185,17 @@ class FieldFM(Trainable):
             for bag in [*self.user_side.bags, *self.item_side.bags]:
                 bag.weight.copy_(torch.randn(bag.weight.shape, generator=g) * self.init_std)
                 bag.weight[:, 0] = 0; bag.weight[0] = 0
-            if self.history is not None:
-                w = self.history.weight
-                w.copy_(torch.randn(w.shape, generator=g) * self.init_std); w[:, 0] = 0
+            for bag in self.context_bags():
+                bag.weight.copy_(torch.randn(bag.weight.shape, generator=g) * self.init_std); bag.weight[:, 0] = 0
             self.bias.zero_()
 
+    def context_bags(self) -> list:
+        "The user-side fields read from the training data, not from ids: the history and the recent items (those present)."
+        return [b for b in (self.history, self.recent) if b is not None]
+
     def observe(self, train: Dataset):
-        "The history field (if any) takes `train`'s interactions as each user's bag."
-        if self.history is not None: self.history.observe(train)
+        "The history and recent fields (if any) take `train`'s interactions as each user's bags."
+        for bag in self.context_bags(): bag.observe(train)
 
     def side_terms(self, side: str, fields: list) -> tuple:
         "What a score needs from one side's pooled fields: Σ e_f, the side-only score, Σ‖e_f‖² (see `fm_side`)."
@@ -159,12 +203,13 @@ class FieldFM(Trainable):
 
     @torch.compiler.disable        # `torch.unique` has a data-dependent size: `fit(compile=True)` compiles the rest
     def encode(self, side: str, rows: torch.Tensor, exclude: torch.Tensor = None) -> tuple:
-        "`side_terms` of `rows` (any shape) of side 'user' or 'item', once per distinct row; `exclude`: left out of each history."
+        "`side_terms` of `rows` (any shape) of side 'user' or 'item', once per distinct row; `exclude`: each row's positive (left out of its history, the end of its recent window)."
         uniq, inv = torch.unique(rows, return_inverse=True)
         fields = {'user': self.user_side, 'item': self.item_side}[side](uniq)
-        if side == 'item' or self.history is None: return tuple(t[inv] for t in self.side_terms(side, fields))
-        if exclude is None: return tuple(t[inv] for t in self.side_terms(side, [*fields, self.history(uniq)]))
-        return self.side_terms(side, [*(f[inv] for f in fields), self.history(rows, exclude)])    # per row: its own bag
+        bags = self.context_bags() if side == 'user' else []
+        if not bags: return tuple(t[inv] for t in self.side_terms(side, fields))
+        if exclude is None: return tuple(t[inv] for t in self.side_terms(side, [*fields, *(b(uniq) for b in bags)]))
+        return self.side_terms(side, [*(f[inv] for f in fields), *(b(rows, exclude) for b in bags)])    # per row: its own bags
 
     def score(self, eu: tuple, ei: tuple) -> tuple[torch.Tensor, torch.Tensor]:
         "FM scores from both sides' terms (broadcasting), and Σ‖e_f‖² over the batch for the L2 penalty."
@@ -178,11 +223,12 @@ class FieldFM(Trainable):
 
     def loss(self, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
         "The loss of positives `pos [B]` against negatives `neg [B, n_neg]` (or every item: softmax), plus L2 on the field vectors used."
-        eu = self.encode('user', users[:, None], pos[:, None] if self.history is not None else None)
+        per_row = bool(self.context_bags())                              # the user's fields depend on the positive
+        eu = self.encode('user', users[:, None], pos[:, None] if per_row else None)
         if self.loss_name == 'softmax':                                  # FM algebra: [B, n_items] in one product
             Su, au, qu = eu[0][:, 0], eu[1], eu[2]                       # user-only terms and bias change no softmax:
             Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]   # in the graph times 0 (DDP)
-            ce = (catalogue_loss(torch.addmm(ai, Su, Si.T), pos, weight) if self.history is not None    # a bag per row
+            ce = (catalogue_loss(torch.addmm(ai, Su, Si.T), pos, weight) if per_row                     # bags per row
                   else user_catalogue_loss(users, Su, Si, ai, pos, weight))                             # a product per user
             return ce + self.reg * (qu.sum() + qi[pos].sum()) / len(users) + 0 * (au.sum() + self.bias)
         s, l2 = self.score(eu, self.encode('item', torch.cat([pos[:, None], neg], 1)))
@@ -194,7 +240,8 @@ class FieldFM(Trainable):
         return dict(train=layout, factors=self.factors,
                     item_fields=self.item_side.names[1:], user_fields=self.user_side.names[1:], pooling=self.pooling,
                     loss=self.loss_name, reg=self.reg, init_std=self.init_std, seed=self.seed,
-                    history=None if self.history is None else self.history.alpha, user_id=self.user_id)
+                    history=None if self.history is None else self.history.alpha, user_id=self.user_id,
+                    recent=None if self.recent is None else self.recent.window)
 
 # %% ../nbs/05_fm.ipynb #f38392f9
 @patch
@@ -252,7 +299,7 @@ class DeepFM(FieldFM):
         super().__init__(train, factors, **kw)
         self.hidden, self.memory_mb = tuple(int(h) for h in hidden), memory_mb
         if not self.hidden: raise FmrecError("DeepFM: hidden needs at least one layer size")
-        self.first_user = nn.Linear((len(self.user_side.names) + (self.history is not None)) * factors, self.hidden[0])
+        self.first_user = nn.Linear((len(self.user_side.names) + len(self.context_bags())) * factors, self.hidden[0])
         self.first_item = nn.Linear(len(self.item_side.names) * factors, self.hidden[0], bias=False)
         layers = []
         for a, b in zip(self.hidden, [*self.hidden[1:], 1]): layers += [nn.ReLU(), nn.Linear(a, b)]

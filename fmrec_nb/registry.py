@@ -64,10 +64,10 @@ def _item_fields(v):
 
 def _fm_kw(o: dict) -> dict:
     "The FM family's keyword arguments from the options."
-    kw = dict(reg=o['reg'], seed=o['seed'], history=o['history'], user_id=o['user_id'], item_fields=_item_fields(o['fields']), init_std=o['init_std'])
+    kw = dict(reg=o['reg'], seed=o['seed'], history=o['history'], user_id=o['user_id'], item_fields=_item_fields(o['fields']), init_std=o['init_std'], recent=o['recent'])
     return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
 
-FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, user_id=True, fields=None, **FIT_DEFAULTS)
+FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, recent=None, user_id=True, fields=None, **FIT_DEFAULTS)
 SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002)    # chosen on the validation split (experiments/fm_study)
 
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
@@ -82,6 +82,9 @@ register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
                help='factorization machine over user and item ids (--fields: and side fields; --history) with the full softmax (or BPR, BCE, sampled softmax)')
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
+register_model('fpmc', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
+               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01, 'recent': 3},   # window: chosen on validation (experiments/fm_study)
+               help="FPMC (Rendle et al. 2010) as an FM: user id, item id and the user's latest items (--recent 3), full softmax; the next items")
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
                dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
 
@@ -125,7 +128,7 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'patience': (int, lambda v: v >= 0, 'an integer >= 0'), 'lr': (float, lambda v: 0 < v < math.inf, 'a positive number'),
            'reg': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'), 'alpha': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
            'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'history': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
-           'init_std': (float, lambda v: 0 < v < math.inf, 'a positive number'),
+           'init_std': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'recent': (int, lambda v: v >= 1, 'a positive integer'),
            'fields': (str, lambda v: v in ('none', 'all') or bool(_item_fields(v)), "'none', 'all' or comma-separated field names"),
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
            'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),

@@ -24,6 +24,8 @@ SPACES = {
     'fm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 5e-4, 5e-2, 'log'), 'reg': ('float', 1e-5, 1e-1, 'log'),
            'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['softmax', 'sampled-softmax', 'bpr', 'bce']),
            'fields': ('cat', ['none', 'all'])},
+    'fpmc': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 5e-4, 5e-2, 'log'), 'reg': ('float', 1e-5, 1e-1, 'log'),
+             'recent': ('int', 1, 20, 'log')},
     'lfm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
@@ -33,7 +35,7 @@ SPACES = {
                'max_len': ('int', 20, 200, 'log')},
     'rerank': {'candidates': ('int', 50, 200, 'log'), 'cuts': ('int', 1, 8), 'rounds': ('int', 20, 300, 'log'),
                'ranker': ('cat', ['generator', 'lightgbm', 'fm'])},
-    'blend': {'members': ('cat', ['ease,mf', 'ease,rerank', 'mf,rerank', 'ease,mf,rerank']),
+    'blend': {'members': ('cat', ['ease,mf', 'ease,rerank', 'mf,rerank', 'ease,mf,rerank', 'rerank,fpmc', 'mf,rerank,fpmc', 'ease,rerank,fpmc']),
               'weight_step': ('cat', [0.1, 0.2, 0.25]), 'normalise': ('cat', ['z', 'rank']), 'rank_k': ('float', 1.0, 100.0, 'log')},
 }
 
