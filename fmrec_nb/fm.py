@@ -109,7 +109,7 @@ class HistoryBag(nn.Module):
             if prefix + k in state: setattr(self, k, torch.empty_like(state[prefix + k], device=self.weight.device))
         super()._load_from_state_dict(state, prefix, *args)
 
-# %% ../nbs/05_fm.ipynb #4ec75bc3
+# %% ../nbs/05_fm.ipynb #bc96047b
 class RecentBag(HistoryBag):
     "A user-side field of the `window` items before each interaction (their mean `[w_j, v_j]`); without one, the user's latest."
     buffers = ('ptr', 'items', 'keys', 'at')
