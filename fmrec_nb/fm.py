@@ -105,7 +105,7 @@ class HistoryBag(nn.Module):
 
     buffers = ('ptr', 'items')                                             # data, sized by what was observed
     def _load_from_state_dict(self, state, prefix, *args):
-        for k in self.buffers:                                         # the bags take the saved data's size
+        for k in self.buffers:                                             # the bags take the saved data's size
             if prefix + k in state: setattr(self, k, torch.empty_like(state[prefix + k], device=self.weight.device))
         super()._load_from_state_dict(state, prefix, *args)
 
