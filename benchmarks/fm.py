@@ -20,12 +20,16 @@ training settings: 4 sampled negatives per positive, the automatic batch size), 
      out everything else (FM's item-side encoding, the softmax itself, Adam), so the ratio says how much of an
      epoch is not the product. A third run, `softmax by user`, trains with `fit(batch_by='user')`: each batch holds
      whole user histories, timed on the histories of random users, so its rows are the few users of a batch.
+  4. FPMC (`--fpmc`, that part only): FM on the ids with the full softmax, without and with the recent field (a window
+     of 3: `--model fpmc`), one eager epoch each, shuffled and by user, extrapolated as in 1. With the field every
+     row has its own user vector, so its logits are made per row, not per distinct user.
 Prints a table with the ratios to MF and, as the last line, one JSON object with the numbers.
 
     python benchmarks/fm.py                                                  # full scale, CPU
     python benchmarks/fm.py --device cuda                                    # the same on a GPU
     python benchmarks/fm.py --n-users 600 --n-items 300 --n-inter 20000 --batches 3   # smoke test
     python benchmarks/fm.py --only-losses --batches 5 --threads 1                # part 3 only
+    python benchmarks/fm.py --fpmc --batches 3 --threads 1                       # part 4 only
 """
 import argparse, contextlib, json, math, time
 import numpy as np
@@ -119,6 +123,18 @@ def time_losses(ds, losses, a, bs, dev) -> dict:
             'distinct_user_fraction_by_user': frac_user, 'runs': out}
 
 
+def time_fpmc(ds, a, bs, dev) -> dict:
+    "Eager epoch seconds of FM on the ids with the full softmax, without and with the recent field (window 3), shuffled and by user."
+    out = {}
+    for name, recent in (('FM ids softmax', None), ('FPMC softmax', 3)):
+        for batch_by in ('interaction', 'user'):
+            m = FM(ds, a.dim, item_fields=[], loss='softmax', recent=recent, seed=a.seed).to(dev)
+            epoch, _ = time_epoch(m, ds, a.batches, bs, a.n_neg, dev, False, a.seed, batch_by)
+            out[f'{name}, by {batch_by}'] = epoch
+            print(f"  {name}, by {batch_by}: {epoch:.1f} s an epoch", flush=True)
+    return out
+
+
 def time_topk(fn, dev):
     sync(dev); t = time.perf_counter(); out = fn(); sync(dev)
     return time.perf_counter() - t, out
@@ -135,6 +151,7 @@ def main():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--losses', default='bpr,sampled-softmax,softmax', help='part 3: the losses timed for MF and FM')
     p.add_argument('--only-losses', action='store_true', help='run part 3 only')
+    p.add_argument('--fpmc', action='store_true', help='run part 4 only (FM on the ids, softmax, with and without the recent field)')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     dev = resolve_device(a.device)
@@ -147,6 +164,10 @@ def main():
     models = {'MF': lambda: MF(ds.n_users, ds.n_items, a.dim, reg=3e-3, seed=a.seed),
               'FM': lambda: FM(ds, a.dim, seed=a.seed), 'LFM': lambda: LFM(ds, a.dim, seed=a.seed),
               'DeepFM': lambda: DeepFM(ds, a.dim, seed=a.seed)}
+    if a.fpmc:
+        print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
+                          'n_interactions': ds.n_interactions, 'batch_size': bs, 'fpmc': time_fpmc(ds, a, bs, dev)}))
+        return
     losses = time_losses(ds, [l for l in a.losses.split(',') if l], a, bs, dev) if a.losses else {}
     if losses:
         print(f"\n{'model and loss':24s} {'epoch (s)':>10s} {'x BPR':>6s}   matmul {losses['matmul_gflops']:.0f} GFLOP/s; "
