@@ -83,6 +83,7 @@ def train_main(
     loss: str = None,               # mf, fm, deepfm: bpr, bce, sampled-softmax (n_neg negatives) or softmax (the whole catalogue; not deepfm)
     history: float = None,          # fm, lfm, deepfm: the user's training items as a user field, pooled Σ/n^HISTORY (0.5; 1 = mean)
     recent: int = None,             # fm, fpmc, lfm, deepfm: the user's latest RECENT items as a user field (FPMC's context; in training, the items before each one; default fpmc 3, others none)
+    recent_latest: float = None,    # fm, fpmc, lfm, deepfm: the share of training rows whose recent field is the user's latest window, not the one before (default 0)
     init_std: float = None,         # fm, lfm, deepfm: standard deviation of the initial factors (default fm 0.01, lfm and deepfm 0.1)
     user_id: Annotated[bool, {'help': 'fm, lfm, deepfm: leave the user-id field out (needs --history or --recent) (default: keep it)'}] = True,
     fields: str = None,             # fm, lfm, deepfm: item side fields to use, comma-separated, all or none (default: fm none, lfm and deepfm all)
@@ -123,7 +124,7 @@ def train_main(
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, history=history, recent=recent, init_std=init_std, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
+                 loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
                  max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
     model_options(model, given)                                           # every check that needs no data, first

@@ -113,11 +113,12 @@ class HistoryBag(nn.Module):
 class RecentBag(HistoryBag):
     "A user-side field of the `window` items before each interaction (their mean `[w_j, v_j]`); without one, the user's latest."
     buffers = ('ptr', 'items', 'keys', 'at')
-    def __init__(self, n_users: int, n_items: int, dim: int, window: int = 5):
+    def __init__(self, n_users: int, n_items: int, dim: int, window: int = 5, latest: float = 0.0):
         if not (isinstance(window, int) and not isinstance(window, bool) and window >= 1):
             raise FmrecError(f"recent: the window must be a positive integer, got {window!r}")
+        if not 0 <= latest <= 1: raise FmrecError(f"recent: the share of rows given the latest window must be in [0, 1], got {latest!r}")
         super().__init__(n_users, n_items, dim, alpha=1.0)
-        self.window = window
+        self.window, self.latest = window, float(latest)
         self.register_buffer('keys', torch.zeros(0, dtype=torch.int64))   # user · n_items + item, sorted
         self.register_buffer('at', torch.zeros(0, dtype=torch.int64))     # each key's position in `items`
 
@@ -136,9 +137,12 @@ class RecentBag(HistoryBag):
         return torch.where(self.keys[j] == k, self.at[j], end)
 
     def forward(self, users: torch.Tensor, before: torch.Tensor = None) -> torch.Tensor:
-        "Mean `[w, v]` of the `window` items before each (user, `before`) pair, `[*users.shape, 1 + dim]`; without `before`, the latest."
+        "Mean `[w, v]` of the `window` items before each (user, `before`) pair (a `latest` share: the latest), `[*users.shape, 1 + dim]`; without `before`, the latest."
         u = users.reshape(-1)
         end = self.ptr[u + 1] if before is None else self.position(u, before.reshape(-1))
+        if before is not None and self.latest:                            # a share of rows: the latest window instead
+            swap = (torch.rand(len(u), device=u.device) < self.latest) & (end < self.ptr[u + 1] - self.window)
+            end = torch.where(swap, self.ptr[u + 1], end)                  # (never one that holds the positive)
         start = torch.maximum(self.ptr[u], end - self.window)
         n = end - start
         return (sum_ranges(self.items, self.weight, start, n) / n.clamp(min=1)[:, None]).view(*users.shape, -1)
@@ -162,7 +166,7 @@ class FieldFM(Trainable):
     losses = LOSSES                    # the losses a model of the class can train with
     def __init__(self, train: Dataset, factors: int = 64, item_fields=None, user_fields=None, pooling: str = 'mean',
                  loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0, history: float = None,
-                 user_id: bool = True, recent: int = None):
+                 user_id: bool = True, recent: int = None, recent_latest: float = 0.0):
         super().__init__()
         if isinstance(train, dict): train = layout_dataset(train)        # rebuilt by `load_model` from `config()`
         check_loss(loss, type(self).__name__, self.losses)
@@ -174,7 +178,7 @@ class FieldFM(Trainable):
         self.user_side = FieldBags(train.n_users, pick_fields(train.user_fields, user_fields, 'user'), factors, pooling, 'user', user_id)
         self.item_side = FieldBags(train.n_items, pick_fields(train.item_fields, item_fields, 'item'), factors, pooling, 'item')
         self.history = None if history is None else HistoryBag(train.n_users, train.n_items, factors, history)
-        self.recent = None if recent is None else RecentBag(train.n_users, train.n_items, factors, recent)
+        self.recent = None if recent is None else RecentBag(train.n_users, train.n_items, factors, recent, recent_latest)
         self.bias = nn.Parameter(torch.zeros(()))
         self.reset_parameters()
 
@@ -241,7 +245,8 @@ class FieldFM(Trainable):
                     item_fields=self.item_side.names[1:], user_fields=self.user_side.names[1:], pooling=self.pooling,
                     loss=self.loss_name, reg=self.reg, init_std=self.init_std, seed=self.seed,
                     history=None if self.history is None else self.history.alpha, user_id=self.user_id,
-                    recent=None if self.recent is None else self.recent.window)
+                    recent=None if self.recent is None else self.recent.window,
+                    recent_latest=0.0 if self.recent is None else self.recent.latest)
 
 # %% ../nbs/05_fm.ipynb #f38392f9
 @patch

@@ -25,7 +25,7 @@ SPACES = {
            'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['softmax', 'sampled-softmax', 'bpr', 'bce']),
            'fields': ('cat', ['none', 'all'])},
     'fpmc': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 5e-4, 5e-2, 'log'), 'reg': ('float', 1e-5, 1e-1, 'log'),
-             'recent': ('int', 1, 20, 'log')},
+             'recent': ('int', 1, 20, 'log'), 'recent_latest': ('float', 0.0, 1.0)},
     'lfm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
