@@ -139,10 +139,11 @@ class RecentBag(HistoryBag):
     def forward(self, users: torch.Tensor, before: torch.Tensor = None) -> torch.Tensor:
         "Mean `[w, v]` of the `window` items before each (user, `before`) pair (a `latest` share: the latest), `[*users.shape, 1 + dim]`; without `before`, the latest."
         u = users.reshape(-1)
-        end = self.ptr[u + 1] if before is None else self.position(u, before.reshape(-1))
+        last = self.ptr[u + 1]                                             # each user's end: after the latest item
+        end = last if before is None else self.position(u, before.reshape(-1))
         if before is not None and self.latest:                            # a share of rows: the latest window instead
-            swap = (torch.rand(len(u), device=u.device) < self.latest) & (end < self.ptr[u + 1] - self.window)
-            end = torch.where(swap, self.ptr[u + 1], end)                  # (never one that holds the positive)
+            swap = (torch.rand(len(u), device=u.device) < self.latest) & (end < last - self.window)
+            end = torch.where(swap, last, end)                             # (never one that holds the positive)
         start = torch.maximum(self.ptr[u], end - self.window)
         n = end - start
         return (sum_ranges(self.items, self.weight, start, n) / n.clamp(min=1)[:, None]).view(*users.shape, -1)

@@ -84,7 +84,7 @@ register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
 register_model('fpmc', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01, 'recent': 3},   # window: chosen on validation (experiments/fm_study)
+               {**MODELS['fm'].defaults, 'recent': 3},   # fm's defaults plus the window, chosen on validation (experiments/fm_study)
                help="FPMC (Rendle et al. 2010) as an FM: user id, item id and the user's latest items (--recent 3), full softmax; the next items")
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
                dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
