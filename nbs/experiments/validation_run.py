@@ -7,9 +7,9 @@ MIN_COUNT items, default 2, folded into `<rare>`); OPTIONS: a JSON object of reg
 The model is trained by `train_validated` on the leaderboard-like split of DATA with SEED, without refit, one thread.
 One JSON line is appended to LOG: the cross-fitted validation recall@10 (`valid`), the score of the chosen epoch on
 all answers (`all`, = `selection`), on the users' latest answers (`last`) and on the random earlier ones (`random`),
-the epochs and the seconds. The studies of nbs/experiments/fm_study read such logs from nbs/results/.
+the epochs and the seconds. With FMREC_PROGRESS=1 in the environment the job's progress (each epoch) goes to stderr. The studies of nbs/experiments/fm_study read such logs from nbs/results/.
 """
-import json, sys, tempfile, time
+import json, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -27,7 +27,8 @@ ds = DATASETS[data]()
 train, valid = split_like_leaderboard(ds, seed=seed)
 mask = held_last(ds, valid, seed=seed)
 t = time.perf_counter()
-m, rep = train_validated(ds, model, options, seed, refit=False, device='cpu')
+say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if os.environ.get('FMREC_PROGRESS') else None   # FMREC_PROGRESS=1: epochs on stderr
+m, rep = train_validated(ds, model, options, seed, refit=False, device='cpu', say=say)
 users = np.unique(valid.users)
 recs = torch.full((train.n_users, 10), -1, dtype=torch.int64)
 recs[torch.from_numpy(users)] = m.recommend(train, 10, users=users, device='cpu')
