@@ -14,7 +14,7 @@ import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
 from .topk import _seen_positions, seen_csr, topk_for_users
-from .model import Recommender, frozen_scorer
+from .model import Recommender, frozen_scorer, release_limits
 from .train import cross_fitted, evaluate_model, evaluate_recs, halve_users
 from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
 import fmrec_nb.rerank                  # registers rerank, one of the default members
@@ -109,8 +109,8 @@ def simplex_grid(n: int, step: float = 0.1) -> list:
             for head in itertools.product(range(steps + 1), repeat=n - 1) if sum(head) <= steps]
 
 def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, names=None, k: int = 10, halves=None,
-                memory_mb: float = 32, normalise: str = 'z', rank_k: float = 10.0, parts: dict = None) -> pd.DataFrame:
-    "Validation metrics (rows; `parts`: also on each part of the answers) of the blend of fitted `members` for each weight vector of `weights`, `train` masked."
+                memory_mb: float = 32, normalise: str = 'z', rank_k: float = 10.0, parts: dict = None, not_after: tuple = None) -> pd.DataFrame:
+    "Validation metrics (rows; `parts`: also on each part of the answers) of the blend of fitted `members` for each weight vector of `weights`, `train` masked (`not_after`: as `topk_for_users`)."
     names = list(names or range(len(members)))
     users = torch.from_numpy(np.unique(valid.users))
     recs = torch.full((len(weights), train.n_users, k), -1, dtype=torch.int64)
@@ -121,7 +121,7 @@ def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, na
         Z = [norm(f(ub), ub) for f in scorers]
         for j, w in enumerate(weights):
             S = sum(wi * z for wi, z in zip(w, Z) if wi > 0)
-            recs[j, ub] = topk_for_users(lambda u, S=S: S, train, train.n_items, k, users=ub, batch_size=len(ub), device='cpu')
+            recs[j, ub] = topk_for_users(lambda u, S=S: S, train, train.n_items, k, users=ub, batch_size=len(ub), device='cpu', not_after=not_after)
     return pd.DataFrame([{**{f'w:{n}': wi for n, wi in zip(names, w)}, **evaluate_recs(recs[j], valid, k, halves, parts)}
                          for j, w in enumerate(weights)])
 
@@ -151,10 +151,11 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
     members, reports = [], []
     for i, name in enumerate(names):
         tell(f"blend member {i + 1}/{len(names)}: {name}")
-        m, rep = train_validated(ds, name, {}, seed, split, refit=False, device=device, threads=threads, say=say)
+        m, rep = train_validated(ds, name, {'release_filter': opts['release_filter']}, seed, split, refit=False, device=device, threads=threads, say=say)
         members.append(m); reports.append(rep)
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
-    table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed), normalise=opts['normalise'], rank_k=opts['rank_k'])
+    table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed), normalise=opts['normalise'], rank_k=opts['rank_k'],
+                        not_after=release_limits(train) if opts['release_filter'] else None)
     rows = table.to_dict('records')
     best = max(rows, key=lambda r: r['recall@10'])                              # the first best: the grid's order
     chosen = {n: best[f'w:{n}'] for n in names}
@@ -168,7 +169,9 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
               'history': rows, 'members': {n: {k: r[k] for k in ('valid', 'valid_selection', 'epochs', 'config')} for n, r in zip(names, reports)},
               'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
-    return Blend(names, list(chosen.values()), members, opts['normalise'], opts['rank_k']).remember(ds if refit else train), report
+    blend = Blend(names, list(chosen.values()), members, opts['normalise'], opts['rank_k']).remember(ds if refit else train)
+    blend.release_filter = opts['release_filter']
+    return blend, report
 
 def _no_build(train, o):
     raise FmrecError("a blend is built by its own job (train_blend: members, then weights), not from options alone")

@@ -108,6 +108,7 @@ def train_main(
     cuts: int = None,               # rerank: earlier cuts of the training part the ranker learns from (default 4)
     ranker: str = None,             # rerank: auto (chosen on validation), lightgbm, fm or generator (its own order)
     rounds: int = None,             # rerank: LightGBM's trees or the FM ranker's epochs (default 100)
+    release_filter: bool = False,   # never recommend a movie released after the year of the user's latest interaction (years from the titles or the years table)
     threads: int = 1,               # torch threads for the whole job: training, EASE's solves, the top-10 (1: fastest on a busy machine)
     save: str = None,               # also save the final model to this file
     quiet: bool = False,            # print nothing but errors
@@ -126,7 +127,8 @@ def train_main(
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
                  loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
                  max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
-                 generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds)
+                 generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds,
+                 release_filter=release_filter or None)
     model_options(model, given)                                           # every check that needs no data, first
     check_seed_threads(seed, threads)
     split_kw = {k: v for k, v in (('n_last', _count_or_fraction(valid_last, '--valid-last')),

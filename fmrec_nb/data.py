@@ -17,7 +17,8 @@ __all__ = ['PAD', 'RARE', 'SIDE_TABLES', 'REGISTRY', 'FmrecError', 'run_console'
            'Dataset', 'integer_column', 'time_column', 'interactions_dataset', 'read_table', 'require_columns',
            'title_year', 'read_competition', 'age_band', 'read_movielens', 'embedded_dir', 'sha256_file', 'cache_dir',
            'fetch_dataset', 'load_dataset', 'shared_data', 'test_data', 'skip_cells_without', 'write_atomic_all',
-           'write_atomic', 'write_ratings', 'to_competition', 'with_side_tables', 'synthetic_dataset']
+           'write_atomic', 'write_ratings', 'to_competition', 'with_side_tables', 'release_years', 'last_years',
+           'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb #f2f8ce2b
 class FmrecError(ValueError):
@@ -549,6 +550,27 @@ def with_side_tables(ratings: Dataset, side_folder, folder, min_count: int = 1) 
     for fname in [*SIDE_TABLES.values(), 'titles.tsv']:
         if (Path(side_folder) / fname).exists(): shutil.copy(Path(side_folder) / fname, folder / fname)
     return read_competition(folder, min_count=min_count, name=f'{ratings.name}+side')
+
+# %% ../nbs/00_data.ipynb #65daac2d
+def release_years(ds: Dataset) -> np.ndarray:
+    "Each item's release year `[n_items]` (float): its title's '(YYYY)', else the start of its `year` field value; NaN when unknown."
+    years = np.full(ds.n_items, np.nan)
+    f = ds.item_fields.get('year')
+    if f is not None and f.index.shape[1]:
+        start = pd.Series(f.vocab, dtype=object).astype(str).str.extract(r'^(\d{4})')[0]
+        years = pd.to_numeric(start, errors='coerce').to_numpy(dtype=float)[f.index[:, 0]]     # PAD and RARE: NaN
+    if ds.item_titles is not None:
+        titled = title_year(list(ds.item_titles)).to_numpy(dtype=float)
+        years = np.where(np.isfinite(titled), titled, years)
+    return years
+
+def last_years(ds: Dataset) -> np.ndarray:
+    "The calendar year (UTC) of each user's latest interaction `[n_users]` (float), NaN for a user with none."
+    none = np.iinfo(np.int64).min
+    last = np.full(ds.n_users, none); np.maximum.at(last, ds.users, ds.times)
+    out = np.full(ds.n_users, np.nan)
+    out[last > none] = pd.to_datetime(last[last > none], unit='s', utc=True).year
+    return out
 
 # %% ../nbs/00_data.ipynb #83980d3f
 def synthetic_dataset(n_users: int = 31_360, n_items: int = 6_807, n_interactions: int = 5_150_000, n_genres: int = 18,

@@ -11,12 +11,13 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import FmrecError
+import numpy as np
+from .data import Dataset, FmrecError, last_years, release_years
 from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
-__all__ = ['LOSSES', 'evaluating', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable', 'check_loss',
-           'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
+__all__ = ['LOSSES', 'evaluating', 'release_limits', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable',
+           'check_loss', 'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -28,11 +29,21 @@ def evaluating(model):
     finally:
         if was: model.train()
 
+# %% ../nbs/03_model.ipynb #49adc9e7
+def release_limits(seen) -> tuple:
+    "`(release year of each item, year of each user's latest interaction)` of the `Dataset` `seen`: the top-K engine's `not_after`."
+    if not isinstance(seen, Dataset): raise FmrecError("--release-filter: ranking needs the interactions as a Dataset (their times and the items' titles or years)")
+    years = release_years(seen)
+    if not np.isfinite(years).any():
+        raise FmrecError(f"--release-filter: {seen.name} has no release years (titles ending in '(YYYY)' or a year field)")
+    return torch.from_numpy(years), torch.from_numpy(last_years(seen))
+
 # %% ../nbs/03_model.ipynb #f83e49e3
 class Recommender:
     "Base of every fmrec model: `score_block(users) -> [b, n_items]`, and `recommend` built on it."
     n_users: int
     n_items: int
+    release_filter: bool = False     # True: never recommend an item released after the year of the user's latest interaction
     def score_block(self, users) -> torch.Tensor:
         "Scores `[len(users), n_items]` of a block of users against every item (higher is better)."
         raise NotImplementedError(f"{type(self).__name__} must define score_block")
@@ -40,11 +51,12 @@ class Recommender:
         "The function that scores blocks for one ranking (override to compute shared work once)."
         return self.score_block
     def recommend(self, seen, k: int = 10, users=None, device='auto') -> torch.Tensor:
-        "Top-`k` unseen items `[len(users), k]` of `users` (all by default; -1 = none left), `seen` masked."
+        "Top-`k` unseen items `[len(users), k]` of `users` (all by default; -1 = none left), `seen` masked (and, with `release_filter`, newer items)."
+        limits = release_limits(seen) if self.release_filter else None
         with evaluating(self):
             if isinstance(self, Factorised):
-                return topk_from_factors(self.user_vectors(), self.item_vectors(), seen, k, users=users, device=device)
-            return topk_for_users(self.block_scorer(), seen, self.n_items, k, users=users, device=device)
+                return topk_from_factors(self.user_vectors(), self.item_vectors(), seen, k, users=users, device=device, not_after=limits)
+            return topk_for_users(self.block_scorer(), seen, self.n_items, k, users=users, device=device, not_after=limits)
     def config(self) -> dict:
         "The constructor's keyword arguments that rebuild this model (before its tensors are loaded)."
         return {}

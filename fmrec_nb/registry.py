@@ -26,14 +26,16 @@ from .train import BATCH_BY, evaluate_model, fit, halve_users, rank_world, refit
 from .train import refit as refit_model
 
 # %% auto #0
-__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS', 'SASREC_DEFAULTS',
-           'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device', 'check_seed_threads',
-           'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model', 'available_memory',
-           'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated', 'train_validated']
+__all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'RANK_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS',
+           'SASREC_DEFAULTS', 'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device',
+           'check_seed_threads', 'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model',
+           'available_memory', 'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated',
+           'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency', 'batch_by')
 FIT_DEFAULTS = dict(epochs=60, lr=0.01, batch_size=None, n_neg=4, sampling='uniform', patience=5, recency=0.0, batch_by='interaction')
+RANK_DEFAULTS = dict(release_filter=False)     # every model: how it ranks (03_model's release filter)
 
 @dataclass
 class ModelSpec:
@@ -54,8 +56,16 @@ def register_model(name: str, cls: type, build: Callable, defaults: dict = None,
                    checks: dict = None) -> ModelSpec:
     "Make `name` build `build(train, options)`, a `cls`; `defaults` lists the options it reads; `train` replaces the validated job."
     if not issubclass(cls, Recommender): raise FmrecError(f"register_model: {cls.__name__} does not implement the model contract")
-    MODELS[name] = ModelSpec(name, cls, build, dict(defaults or {}), help, train, dict(checks or {}))
+    MODELS[name] = ModelSpec(name, cls, _ranking(build), {**dict(defaults or {}), **RANK_DEFAULTS}, help, train, dict(checks or {}))
     return MODELS[name]
+
+def _ranking(build: Callable) -> Callable:
+    "`build` that also sets the options of `RANK_DEFAULTS` on the model it returns."
+    def built(train, o: dict) -> Recommender:
+        m = build(train, o)
+        m.release_filter = bool(o.get('release_filter', False))
+        return m
+    return built
 
 # %% ../nbs/09_registry.ipynb #5e87da4e
 def _item_fields(v):
@@ -134,7 +144,8 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'fields': (str, lambda v: v in ('none', 'all') or bool(_item_fields(v)), "'none', 'all' or comma-separated field names"),
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
            'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
-           'batch_by': (str, lambda v: v in BATCH_BY, ' or '.join(map(repr, BATCH_BY)))}
+           'batch_by': (str, lambda v: v in BATCH_BY, ' or '.join(map(repr, BATCH_BY))),
+           'release_filter': (bool, lambda v: True, 'true or false')}
 
 def flag(k: str) -> str:
     "The command-line flag of option `k`."
@@ -152,7 +163,7 @@ def model_options(model: str, given: dict) -> dict:
         if k == 'loss' and hasattr(spec.cls, 'losses'):                    # DeepFM and CFM cannot take the full softmax
             allowed = spec.cls.losses; ok, what = (lambda v: v in allowed), ' or '.join(map(repr, allowed))
         if typ is float and isinstance(v, int) and not isinstance(v, bool): v = given[k] = float(v)
-        if not isinstance(v, typ) or isinstance(v, bool) or not ok(v): raise FmrecError(f"{flag(k)} must be {what}, got {v!r}")
+        if not isinstance(v, typ) or (isinstance(v, bool) and typ is not bool) or not ok(v): raise FmrecError(f"{flag(k)} must be {what}, got {v!r}")
     return {**spec.defaults, **given}
 
 def check_device(device: str) -> torch.device:
@@ -177,15 +188,16 @@ def class_path(cls: type) -> str:
 
 def saved_form(model: Recommender) -> dict:
     "`{'class', 'config', 'state'}` of `model`, tensors on the CPU: what `model_from_saved` rebuilds it from (nested models too)."
-    return {'class': class_path(type(model)), 'config': model.config(),
+    return {'class': class_path(type(model)), 'config': model.config(), 'release_filter': bool(model.release_filter),
             'state': {k: (v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in model.state_dict().items()}}
 
-def model_from_saved(cls_path: str, config: dict, state: dict) -> Recommender:
+def model_from_saved(cls_path: str, config: dict, state: dict, release_filter: bool = False) -> Recommender:
     "The registered model of class `cls_path` rebuilt from its `config` and loaded with `state` (in eval mode)."
     cls = {class_path(s.cls): s.cls for s in MODELS.values()}.get(cls_path)
     if cls is None: raise FmrecError(f"no registered model has the class {cls_path!r}")
     model = cls(**config)
     model.load_state_dict(state)
+    model.release_filter = bool(release_filter)
     if isinstance(model, nn.Module): model.eval()
     return model
 
@@ -203,7 +215,7 @@ def load_model(path) -> tuple:
     except Exception as e: raise FmrecError(f"{path}: not a saved fmrec model ({type(e).__name__})")
     if not isinstance(blob, dict) or blob.get('class') not in {class_path(s.cls) for s in MODELS.values()}:
         raise FmrecError(f"{path}: not a saved fmrec model")
-    model = model_from_saved(blob['class'], blob['config'], blob['state'])
+    model = model_from_saved(blob['class'], blob['config'], blob['state'], blob.get('release_filter', False))
     ids = lambda x: x.numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=object)
     return model, {'user_ids': ids(blob['user_ids']), 'item_ids': ids(blob['item_ids']), 'meta': blob['meta']}
 
@@ -285,7 +297,8 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     gram = None
     if model == 'ease' and opts['lam'] is None:
         if ease_space(train) == 'items': gram = gram_matrix(train)          # reused by every λ, then by the refit
-        m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves, gram=gram)
+        m, table = tune_ease(train, valid, device=dev, say=progress, halves=halves, gram=gram,
+                             release_filter=opts['release_filter'])
         opts['lam'] = build_opts['lam'] = m.lam
         say(f"EASE lambda by validation recall@10: {table['recall@10'].round(4).to_dict()} -> {m.lam:g}")
         rows, best_epoch, history = table.reset_index().to_dict('records'), 1, []

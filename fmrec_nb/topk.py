@@ -108,10 +108,20 @@ def _seen_positions(ub: torch.Tensor, indptr: torch.Tensor, indices: torch.Tenso
     rows = torch.arange(len(ub), device=device) * width        # built where the block lives: no CPU pass on a GPU
     return torch.repeat_interleave(rows, n.to(device), output_size=total).add_(items.to(device))
 
+# %% ../nbs/02_fast_topk.ipynb #3e345553
+def _limits(not_after, n_items: int, n_users: int, device) -> tuple:
+    "`not_after = (item_value [n_items], user_limit [n_users])` as float tensors on `device`, shapes checked."
+    value, limit = (torch.as_tensor(np.asarray(x, dtype=np.float32) if not isinstance(x, torch.Tensor) else x).to(device, torch.float32)
+                    for x in not_after)
+    if tuple(value.shape) != (n_items,) or tuple(limit.shape) != (n_users,):
+        raise FmrecError(f"not_after: expected item values of shape ({n_items},) and user limits of shape ({n_users},), "
+                         f"got {tuple(value.shape)} and {tuple(limit.shape)}")
+    return value, limit
+
 # %% ../nbs/02_fast_topk.ipynb #fe23de30
 def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users=None, batch_size: int = None,
-                   memory_mb: float = None, device='auto', scores: bool = False):
-    "Top-`k` unseen items `[len(users), k]` of each user, scored a block at a time by `score_block`; -1 where none is left (`scores`: also their scores)."
+                   memory_mb: float = None, device='auto', scores: bool = False, not_after: tuple = None):
+    "Top-`k` unseen items `[len(users), k]` of each user, scored a block at a time by `score_block`; -1 where none is left (`scores`: also their scores; `not_after = (item_value, user_limit)`: items over the user's limit left out)."
     dev = resolve_device(device)
     memory_mb = memory_mb or default_memory_mb(dev)
     if k < 1: raise FmrecError(f"k must be at least 1, got {k}")
@@ -119,6 +129,7 @@ def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users
     lo, hi = torch.aminmax(indices) if len(indices) else (0, -1)
     if lo < 0 or hi >= n_items: raise FmrecError(f"seen: item ids must lie in 0..{n_items - 1}, got {int(lo)}..{int(hi)}")
     users = _user_ids(users, len(indptr) - 1)
+    if not_after is not None: item_value, user_limit = _limits(not_after, n_items, len(indptr) - 1, dev)
     out = torch.full((len(users), k), -1, dtype=torch.int64, device=dev)
     top = torch.full((len(users), k), float('-inf'), device=dev) if scores else None
     for s, e in user_blocks(indptr[users + 1] - indptr[users], n_items, memory_mb, batch_size):
@@ -128,6 +139,7 @@ def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users
             raise FmrecError(f"score_block returned shape {tuple(block.shape)}, expected ({e - s}, {n_items})")
         block = (block if block.is_floating_point() else block.float()).to(dev).contiguous()
         block.view(-1).index_fill_(0, _seen_positions(ub, indptr, indices, n_items, dev), float('-inf'))
+        if not_after is not None: block.masked_fill_(item_value[None, :] > user_limit[ub.to(dev)][:, None], float('-inf'))
         vals, cols = topk_rows(block, k)
         out[s:e, :cols.shape[1]] = cols.masked_fill_(vals == float('-inf'), -1)
         if scores: top[s:e, :vals.shape[1]] = vals
@@ -135,8 +147,8 @@ def topk_for_users(score_block: Callable, seen, n_items: int, k: int = 10, users
 
 # %% ../nbs/02_fast_topk.ipynb #caecf679
 def topk_from_factors(user_vectors, item_vectors, seen, k: int = 10, users=None, batch_size: int = None,
-                      memory_mb: float = None, device='auto') -> torch.Tensor:
-    "Top-`k` unseen items of each user for scores `user_vectors @ item_vectors.T`, one matrix product per block."
+                      memory_mb: float = None, device='auto', not_after: tuple = None) -> torch.Tensor:
+    "Top-`k` unseen items of each user for scores `user_vectors @ item_vectors.T`, one matrix product per block (`not_after`: as `topk_for_users`)."
     dev = resolve_device(device)
     U = user_vectors if isinstance(user_vectors, torch.Tensor) else torch.as_tensor(np.asarray(user_vectors))
     V = item_vectors if isinstance(item_vectors, torch.Tensor) else torch.as_tensor(np.asarray(item_vectors))
@@ -151,7 +163,7 @@ def topk_from_factors(user_vectors, item_vectors, seen, k: int = 10, users=None,
         nonlocal buf
         if len(buf) < len(ub): buf = torch.empty(len(ub), VT.shape[1], dtype=dtype, device=dev)
         return torch.mm(U[ub.to(U.device)].to(dev, dtype), VT, out=buf[:len(ub)])
-    return topk_for_users(score_block, seen, VT.shape[1], k, users, batch_size, memory_mb, dev)
+    return topk_for_users(score_block, seen, VT.shape[1], k, users, batch_size, memory_mb, dev, not_after=not_after)
 
 # %% ../nbs/02_fast_topk.ipynb #9c3f532d
 def _seen_candidates(cand: torch.Tensor, ub: torch.Tensor, indptr, indices, n_keys: int) -> torch.Tensor:

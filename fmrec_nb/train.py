@@ -353,13 +353,14 @@ def refit_gain(build, train: Dataset, valid: Dataset, rows: list, halves, seed: 
 # %% ../nbs/08_train.ipynb #5571654e
 def tune_ease(train: Dataset, valid: Dataset, grid=(50, 200, 800), metric: str = 'recall@10', k: int = 10,
               device='auto', space: str = 'auto', say=None, halves=None, extend: int = 2, step: float = 4.0,
-              gram: torch.Tensor = None) -> tuple:
+              gram: torch.Tensor = None, release_filter: bool = False) -> tuple:
     "EASE per λ of `grid` (then up to `extend` λ ×/÷ `step` past an end that wins) from one factorisation: `(best model, table)`."
     rows, best, where = [], None, ease_space(train, space)
     fit_lam, lams, t0 = ease_fitter(train, where, gram=gram), sorted(grid), time.perf_counter()   # gram: item space's XᵀX, if built
     def run(lam, what):
         nonlocal best, t0
         m = fit_lam(lam)
+        m.release_filter = release_filter                     # ranked as the model will be (03_model)
         row = {'lam': m.lam, **evaluate_model(m, train, valid, k, device, halves), 'seconds': time.perf_counter() - t0}
         rows.append(row); t0 = time.perf_counter()
         if say: say(f"EASE lambda {what} ({where[:-1]} space): {m.lam:g}, validation {metric} {row[metric]:.4f} in {row['seconds']:.1f} s")
