@@ -83,12 +83,12 @@ def append_log(path, record: dict):
 
 # %% ../nbs/11_sweep.ipynb #64cca33d
 def run_trial(model: str, params: dict, train: Dataset, valid: Dataset, seed: int = 0, epochs: int = 30,
-              device='auto', report=None, threads: int = 1, data: Dataset = None, split: dict = None) -> dict:
-    "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune."
+              device='auto', report=None, threads: int = 1, data: Dataset = None, split: dict = None, fixed: dict = None) -> dict:
+    "Train `model` with `params` on `train`, score on `valid` (and honestly: `cross_fitted`); `report(epoch, recall)` may raise to prune; `fixed`: options every trial takes."
     from fmrec_nb.data import FmrecError
     from fmrec_nb.registry import FIT_OPTIONS, MODELS, epoch_metric, model_options
     from fmrec_nb.train import cross_fitted, fit, halve_users
-    opts = model_options(model, {**params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
+    opts = model_options(model, {**(fixed or {}), **params, **({'epochs': epochs} if 'epochs' in MODELS[model].defaults else {})})
     if MODELS[model].train is not None:        # a job of its own (rerank): run it on `data`, split as `train`/`valid` were
         if data is None: raise FmrecError(f"run_trial: --model {model} trains by its own job: pass data= (the data set split into train, valid)")
         t0 = time.perf_counter()
@@ -119,8 +119,8 @@ def _wandb_logger(enabled: bool, header: dict):
 
 def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trials: int = 20, seed: int = 0,
           log=None, epochs: int = 30, device='auto', valid_last=None, valid_random=None, wandb: bool = False,
-          quiet: bool = False, threads: int = 1) -> pd.DataFrame:
-    "Tune `model` on the leaderboard-like split of `data` with Optuna; every trial is appended to the JSON-lines `log`."
+          quiet: bool = False, threads: int = 1, release_filter: bool = False) -> pd.DataFrame:
+    "Tune `model` on the leaderboard-like split of `data` with Optuna; every trial is appended to the JSON-lines `log` (`release_filter`: every trial ranks with it)."
     from fmrec_nb.data import Dataset, FmrecError, load_dataset
     from fmrec_nb.split import split_like_leaderboard
     from fmrec_nb.registry import MODELS, check_device, check_seed_threads, model_options
@@ -138,7 +138,8 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
     log = Path(log or f'sweep-{model}.jsonl')
     split_kw = {k: v for k, v in (('n_last', valid_last), ('n_random', valid_random)) if v is not None}
     header = json.loads(json.dumps(dict(model=model, data=data.name if isinstance(data, Dataset) else str(data),
-                                        seed=seed, epochs=epochs, split=split_kw, space=space)))
+                                        seed=seed, epochs=epochs, split=split_kw, space=space,
+                                        **({'release_filter': True} if release_filter else {}))))   # absent when off: older logs resume
     old, done = read_log(log)
     if old is not None and old != header:
         raise FmrecError(f"{log} belongs to another sweep ({old['model']} on {old['data']}, seed {old['seed']}): use a new log file")
@@ -167,7 +168,8 @@ def sweep(model: str = 'mf', data='ml-latest-small', space: dict = None, n_trial
             if trial.should_prune(): raise optuna.TrialPruned()
         rec = {'trial': n, 'params': trial.params}
         try:
-            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report, threads, ds, split_kw)
+            res = run_trial(model, trial.params, train, valid, seed, epochs, device, report, threads, ds, split_kw,
+                            fixed={'release_filter': bool(release_filter)})
             study.tell(trial, res['value']); rec.update(status='complete', **res)
         except optuna.TrialPruned:
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
@@ -212,6 +214,7 @@ def best_command(log, submission: str = 'submission.csv') -> str:
     args = [f"--data {header['data']}", f"--model {header['model']}", f"--seed {header['seed']}"]
     if best.get('best_epoch') and 'epochs' in MODELS[header['model']].defaults: args.append(f"--epochs {best['best_epoch']}")
     args += [f"--{k.replace('_', '-')} {v:.4g}" if isinstance(v, float) else f"--{k.replace('_', '-')} {v}" for k, v in best['params'].items()]
+    if header.get('release_filter'): args.append('--release-filter')
     return ' '.join(['fmrec-train', *args, f'--submission {submission}'])
 
 # %% ../nbs/11_sweep.ipynb #bb146e69
@@ -278,6 +281,7 @@ def sweep_main(
     plot: str = None,               # also save the sweep plot to this PNG
     wandb: bool = False,            # also log trials to Weights & Biases if it is installed
     quiet: bool = False,            # no progress lines (each trial's on stderr), only the results
+    release_filter: bool = False,   # every trial ranks without movies released after the year of the user's latest interaction
 ):
     "Tune MODEL on the leaderboard-like split of DATA; print the best trials and the `fmrec-train` command of the best."
     from fmrec_nb.data import FmrecError               # here, not at the top: --help stays fast
@@ -286,7 +290,7 @@ def sweep_main(
     if model in MODELS and model not in SPACES:
         raise FmrecError(f"--model {model} has no search space: fmrec-sweep tunes {', '.join(SPACES)}")
     log = log or f'sweep-{model}.jsonl'
-    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb, quiet=quiet, threads=threads)
+    table = sweep(model, data, None, trials, seed, log, epochs, device, wandb=wandb, quiet=quiet, threads=threads, release_filter=release_filter)
     _, done = read_log(log)
     if not any(t['status'] == 'complete' for t in done):
         failed = next((t for t in done if t['status'] == 'fail'), None)
