@@ -169,9 +169,7 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
               'history': rows, 'members': {n: {k: r[k] for k in ('valid', 'valid_selection', 'epochs', 'config')} for n, r in zip(names, reports)},
               'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
-    blend = Blend(names, list(chosen.values()), members, opts['normalise'], opts['rank_k']).remember(ds if refit else train)
-    blend.release_filter = opts['release_filter']
-    return blend, report
+    return Blend(names, list(chosen.values()), members, opts['normalise'], opts['rank_k']).remember(ds if refit else train), report
 
 def _no_build(train, o):
     raise FmrecError("a blend is built by its own job (train_blend: members, then weights), not from options alone")

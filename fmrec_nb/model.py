@@ -16,8 +16,9 @@ from .data import Dataset, FmrecError, last_years, release_years
 from .topk import topk_for_users, topk_from_factors
 
 # %% auto #0
-__all__ = ['LOSSES', 'evaluating', 'release_limits', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm', 'Trainable',
-           'check_loss', 'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows', 'user_catalogue_loss']
+__all__ = ['LOSSES', 'evaluating', 'release_limits', 'newer_items', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm',
+           'Trainable', 'check_loss', 'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows',
+           'user_catalogue_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -37,6 +38,11 @@ def release_limits(seen) -> tuple:
     if not np.isfinite(years).any():
         raise FmrecError(f"--release-filter: {seen.name} has no release years (titles ending in '(YYYY)' or a year field)")
     return torch.from_numpy(years), torch.from_numpy(last_years(seen))
+
+def newer_items(seen, users, items: torch.Tensor) -> torch.Tensor:
+    "Boolean like `items [n, R]` (item ids of `users`, -1: none): those released after the year of the user's latest interaction in `seen`."
+    item_year, user_year = release_limits(seen)
+    return (item_year[items.clamp(min=0)] > user_year[torch.as_tensor(users, dtype=torch.int64)][:, None]) & (items >= 0)
 
 # %% ../nbs/03_model.ipynb #f83e49e3
 class Recommender:

@@ -59,13 +59,14 @@ def register_model(name: str, cls: type, build: Callable, defaults: dict = None,
     MODELS[name] = ModelSpec(name, cls, _ranking(build), {**dict(defaults or {}), **RANK_DEFAULTS}, help, train, dict(checks or {}))
     return MODELS[name]
 
+def _ranked(m: Recommender, o: dict) -> Recommender:
+    "`m` with the options of `RANK_DEFAULTS` in `o` set on it (how it ranks)."
+    m.release_filter = bool(o.get('release_filter', False))
+    return m
+
 def _ranking(build: Callable) -> Callable:
     "`build` that also sets the options of `RANK_DEFAULTS` on the model it returns."
-    def built(train, o: dict) -> Recommender:
-        m = build(train, o)
-        m.release_filter = bool(o.get('release_filter', False))
-        return m
-    return built
+    return lambda train, o: _ranked(build(train, o), o)
 
 # %% ../nbs/09_registry.ipynb #5e87da4e
 def _item_fields(v):
@@ -281,7 +282,9 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     opts = model_options(model, dict(options or {}))
     dev = device if isinstance(device, torch.device) else check_device(device)
     spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
-    if spec.train: return spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None)
+    if spec.train:                                                     # a job of its own (blend, rerank); ranks as asked too
+        m, report = spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None)
+        return _ranked(m, opts), report
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
     check_held_out(valid, split or {})

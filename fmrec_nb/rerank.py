@@ -13,14 +13,14 @@ import torch
 from .data import Dataset, FmrecError
 from .split import split_like_leaderboard
 from .topk import topk_for_users
-from .model import Recommender, frozen_scorer, release_limits
+from .model import Recommender, frozen_scorer, newer_items
 from .fm import FeatureFM
 from .train import evaluate_recs, halve_users, selection_scores
 from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
 
 # %% auto #0
 __all__ = ['DAY', 'FOLLOW_GAP', 'RANKERS', 'RERANK_DEFAULTS', 'CandidateFeatures', 'generator_candidates', 'lightgbm_module',
-           'Ranker', 'Rerank', 'rerank_generator', 'ranker_rows', 'top_of', 'newer_candidates', 'train_rerank']
+           'Ranker', 'Rerank', 'rerank_generator', 'ranker_rows', 'top_of', 'train_rerank']
 
 # %% ../nbs/15a_rerank.ipynb #9d7981f7
 DAY = 86_400
@@ -223,11 +223,6 @@ def top_of(cand: torch.Tensor, p: torch.Tensor, k: int = 10) -> torch.Tensor:
     v, i = p.topk(min(k, p.shape[1]), dim=1)
     return cand.gather(1, i).masked_fill_(v == -torch.inf, -1)
 
-def newer_candidates(seen: Dataset, users, cand: torch.Tensor) -> torch.Tensor:
-    "Boolean `[n, R]`: the candidates released after the year of the user's latest interaction in `seen` (03_model's release filter)."
-    item_year, user_year = release_limits(seen)
-    return (item_year[cand.clamp(min=0)] > user_year[torch.as_tensor(users, dtype=torch.int64)][:, None]) & (cand >= 0)
-
 def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refit: bool = True, device='cpu',
                  threads: int = 1, say: Callable = None) -> tuple:
     "The generator trained as usual; rankers learned on earlier cuts of its training part, chosen on validation: `(Rerank, report)`."
@@ -250,7 +245,7 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
     features = CandidateFeatures(train)
     users, cand, Xv, Yv = ranker_rows(gen, train, valid, R, features)
     halves, rows, rankers = halve_users(valid, seed), [], {}
-    newer = newer_candidates(train, users, cand) if opts['release_filter'] else torch.zeros_like(cand, dtype=torch.bool)
+    newer = newer_items(train, users, cand) if opts['release_filter'] else torch.zeros_like(cand, dtype=torch.bool)
     for kind in kinds:
         rankers[kind] = Ranker(kind, rounds, seed, threads, progress=progress).fit(X, Y)
         recs = torch.full((ds.n_users, 10), -1, dtype=torch.int64)
@@ -273,9 +268,7 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
               'history': rows, 'features': features.names, 'ranker_rows': int(len(X)),
               'generator': {k: grep[k] for k in ('valid', 'valid_selection', 'epochs', 'config')},
               'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
-    model = Rerank(name, R, best['ranker'], gen, features, rank)
-    model.release_filter = opts['release_filter']
-    return model, report
+    return Rerank(name, R, best['ranker'], gen, features, rank), report
 
 def _no_build(train, o):
     raise FmrecError("a rerank model is built by its own job (train_rerank: generator, cuts, ranker), not from options alone")

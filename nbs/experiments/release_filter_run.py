@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
 from fmrec_nb.metrics import evaluate
-from fmrec_nb.model import release_limits
+from fmrec_nb.model import newer_items, release_limits
 from fmrec_nb.registry import train_validated
 from fmrec_nb.split import held_last, split_like_leaderboard
 import fmrec_nb.blend, fmrec_nb.rerank                                   # register blend and rerank
@@ -38,7 +38,7 @@ for name, flag in (('plain', False), ('filtered', True)):
     recs = torch.full((train.n_users, 10), -1, dtype=torch.int64)
     recs[torch.from_numpy(users)] = m.recommend(train, 10, users=users, device='cpu')
     r = recs[torch.from_numpy(users)]
-    res[f'{name}_newer'] = float(((item_year[r.clamp(min=0)] > user_year[torch.from_numpy(users)][:, None]) & (r >= 0)).float().mean())
+    res[f'{name}_newer'] = float(newer_items(train, users, r).float().mean())
     for part, d in (('all', valid), ('last', valid.subset(last)), ('random', valid.subset(~last))):
         res[f'{name}_{part}'] = evaluate(recs, d, 10)['recall@10']
 res['s'] = round(time.perf_counter() - t, 1)
