@@ -11,8 +11,13 @@ with the registry's default sizes, as initialised (scoring costs the same traine
   * the weight grid: `blend_table` on the validation answers for every weight vector of the default step (0.1:
     66 vectors for three members), which `fmrec-train --model blend` runs once, next to one EASE top-10.
 
+With `--job MEMBERS` it times instead the whole `fmrec-train --model blend --members MEMBERS` job on the same data
+(`train_validated`: each member's validated job, the weight grid, each member's refit on all data) and the blend's
+top-10 of every user, with each step's progress on stderr:
+
     python benchmarks/blend.py --json nbs/results/blend_bench.json
     python benchmarks/blend.py --scale 0.05             # a quick look
+    python benchmarks/blend.py --job ease,mf:batch_by=user,rerank --json nbs/results/blend_job_bench.json
 
 Prints a table and, as the last line, one JSON object (also written to `--json`).
 """
@@ -21,7 +26,7 @@ import torch
 from fmrec_nb.data import synthetic_dataset
 from fmrec_nb.split import split_like_leaderboard
 from fmrec_nb.mf import EASE
-from fmrec_nb.registry import MODELS, SASREC_DEFAULTS
+from fmrec_nb.registry import MODELS, SASREC_DEFAULTS, train_validated
 from fmrec_nb.blend import BLEND_DEFAULTS, Blend, blend_table, simplex_grid
 from fmrec_nb.train import halve_users
 
@@ -37,14 +42,16 @@ def main(argv=None):
     p.add_argument('--scale', type=float, default=1.0, help='fraction of the competition size (users and interactions)')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--json', default=None, help='also write the JSON object to this file')
+    p.add_argument('--job', default=None, help="time the whole blend job with these --members (e.g. 'ease,mf:batch_by=user,rerank')")
     a = p.parse_args(argv)
     if not a.scale > 0 or a.threads < 1: p.error('--scale must be positive and --threads at least 1')
     torch.set_num_threads(a.threads)
     load0 = [round(x, 2) for x in os.getloadavg()]
     ds = synthetic_dataset(n_users=int(31_360 * a.scale), n_interactions=int(5_150_000 * a.scale))
-    train, valid = split_like_leaderboard(ds, seed=0)
     say = lambda *m: print(*m, file=sys.stderr, flush=True)
     say(f"{ds}; {a.threads} thread(s)")
+    if a.job: return job(ds, a, load0, say)
+    train, valid = split_like_leaderboard(ds, seed=0)
     fit_s, ease = seconds(lambda: EASE(lam=800.0).fit(train))
     say(f"  EASE fit {fit_s:.1f} s")
     mf = MODELS['mf'].build(train, {**MODELS['mf'].defaults, 'seed': 0})
@@ -71,6 +78,23 @@ def main(argv=None):
     if a.json:
         with open(a.json, 'w') as fh: json.dump(res, fh, indent=1)
     print(json.dumps(res))
+
+
+def job(ds, a, load0, say) -> dict:
+    "Seconds of `fmrec-train --model blend --members a.job`'s job (refit included) and of its top-10 of every user."
+    job_s, (blend, rep) = seconds(lambda: train_validated(ds, 'blend', {'members': a.job}, seed=0, device='cpu', threads=a.threads, say=say))
+    top_s, _ = seconds(lambda: blend.recommend(ds, 10, device='cpu'))
+    res = {'dataset': repr(ds), 'threads': a.threads, 'machine': platform.machine(), 'torch': torch.__version__,
+           'cpus': os.cpu_count(), 'load_avg_at_start': load0, 'load_avg_at_end': [round(x, 2) for x in os.getloadavg()],
+           'members': a.job, 'job_s': round(job_s, 1), 'top10_s': round(top_s, 2), 'weights': rep['weights'],
+           'valid_recall@10': round(rep['valid']['recall@10'], 4),
+           'member_valid_recall@10': {n: round(m['valid']['recall@10'], 4) for n, m in rep['members'].items()},
+           'member_epochs': {n: m['epochs'] for n, m in rep['members'].items()}}
+    say(f"\nblend job ({a.job}) {job_s:.0f} s; its top-10 of {ds.n_users:,} users {top_s:.1f} s")
+    if a.json:
+        with open(a.json, 'w') as fh: json.dump(res, fh, indent=1)
+    print(json.dumps(res))
+    return res
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/blend.html.md"""
 
 # %% ../nbs/15_blend.ipynb #ade6ae34
 from __future__ import annotations
-import itertools, time
+import itertools, json, time
 from typing import Callable
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from .split import split_like_leaderboard
 from .topk import _seen_positions, seen_csr, topk_for_users
 from .model import Recommender, frozen_scorer, release_limits
 from .train import cross_fitted, evaluate_model, evaluate_recs, halve_users
-from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
+from .registry import MODELS, model_from_saved, model_options, saved_form, refit_validated, register_model, train_validated
 import fmrec_nb.rerank                  # registers rerank, one of the default members
 
 
@@ -128,13 +128,29 @@ def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, na
 # %% ../nbs/15_blend.ipynb #d5cb43ef
 BLEND_DEFAULTS = dict(members='ease,mf,rerank', weight_step=0.1, normalise='z', rank_k=10.0)   # chosen on validation: 'Rerank as a member' below
 
-def blend_members(members: str) -> list:
-    "The registry names in `--members` (comma-separated, at least two, no repeats, no blend)."
-    names = [s.strip() for s in str(members).split(',') if s.strip()]
+def _member_value(s: str):
+    "An option's value as written in `--members`: a JSON number or true/false, else a string ('+' for a list's ',')."
+    try: return json.loads(s)
+    except ValueError: return s.replace('+', ',')
+
+def blend_members(members: str) -> dict:
+    "`{name: options}` of `--members`: registry names, comma-separated, each with its own `:option=value`s (at least two, no repeats, no blend)."
+    parts = [s.strip() for s in str(members).split(',') if s.strip()]
+    names = [s.split(':')[0].strip() for s in parts]
     bad = [n for n in names if n not in MODELS or n == 'blend']
     if bad: raise FmrecError(f"--members: unknown model {bad[0]!r} (expected registry names such as ease, mf, fm)")
     if len(names) < 2 or len(set(names)) != len(names): raise FmrecError(f"--members needs at least two different models, got {members!r}")
-    return names
+    chosen = {}
+    for name, part in zip(names, parts):
+        pairs = [kv.strip() for kv in part.split(':')[1:]]
+        if any(kv.count('=') != 1 or not kv.split('=')[0].strip() for kv in pairs):
+            raise FmrecError(f"--members {name}: write a member's options as {name}:option=value, got {part!r}")
+        opts = {k.strip().replace('-', '_'): _member_value(v.strip()) for k, v in (kv.split('=') for kv in pairs)}
+        if 'release_filter' in opts: raise FmrecError(f"--members {name}: --release-filter is the blend's, for every member; give it to the blend")
+        try: model_options(name, opts)
+        except FmrecError as e: raise FmrecError(f"--members {name}: {e}") from None
+        chosen[name] = opts
+    return chosen
 
 def refit_member(ds: Dataset, name: str, report: dict, seed: int, split: dict, device, threads: int, say=None) -> Recommender:
     "Member `name` on all of `ds` with the options (and epochs) its validated job chose; a member with a job of its own (rerank) reruns it."
@@ -145,13 +161,14 @@ def refit_member(ds: Dataset, name: str, report: dict, seed: int, split: dict, d
 def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refit: bool = True, device='cpu',
                 threads: int = 1, say: Callable = None) -> tuple:
     "Train each member on a leaderboard-like split, choose the weights on its validation answers, refit: `(Blend, report)`."
-    t0, names, split = time.perf_counter(), blend_members(opts['members']), dict(split or {})
+    t0, given, split = time.perf_counter(), blend_members(opts['members']), dict(split or {})
+    names = list(given)
     weights = simplex_grid(len(names), opts['weight_step'])
     tell = say or (lambda *a: None)
     members, reports = [], []
     for i, name in enumerate(names):
         tell(f"blend member {i + 1}/{len(names)}: {name}")
-        m, rep = train_validated(ds, name, {'release_filter': opts['release_filter']}, seed, split, refit=False, device=device, threads=threads, say=say)
+        m, rep = train_validated(ds, name, {**given[name], 'release_filter': opts['release_filter']}, seed, split, refit=False, device=device, threads=threads, say=say)
         members.append(m); reports.append(rep)
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
     table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed), normalise=opts['normalise'], rank_k=opts['rank_k'],
@@ -176,7 +193,7 @@ def _no_build(train, o):
 
 register_model('blend', Blend, _no_build, BLEND_DEFAULTS, train=train_blend,
                help=f"members (--members, default {BLEND_DEFAULTS['members']}) trained as usual, standardised scores summed with weights chosen on validation",
-               checks={'members': (str, lambda v: bool(blend_members(v)), 'registry names, comma-separated'),
+               checks={'members': (str, lambda v: bool(blend_members(v)), 'registry names, comma-separated (each with its :option=value)'),
                        'weight_step': (float, lambda v: bool(simplex_grid(2, v)), 'a step that divides 1'),
                        'normalise': (str, lambda v: v in NORMALISATIONS, "'z' (standardised scores) or 'rank' (reciprocal ranks)"),
                        'rank_k': (float, lambda v: v > 0, 'a positive number')})
