@@ -37,6 +37,12 @@ def seconds(f) -> tuple:
     return time.perf_counter() - t, out
 
 
+def conditions(ds, a, load0) -> dict:
+    "What a run measured on: the data, threads, machine, torch and the load average at its start and end."
+    return {'dataset': repr(ds), 'threads': a.threads, 'machine': platform.machine(), 'torch': torch.__version__,
+            'cpus': os.cpu_count(), 'load_avg_at_start': load0, 'load_avg_at_end': [round(x, 2) for x in os.getloadavg()]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--scale', type=float, default=1.0, help='fraction of the competition size (users and interactions)')
@@ -67,9 +73,7 @@ def main(argv=None):
     grid_s, table = seconds(lambda: blend_table(members, train, valid, weights, names, halves=halve_users(valid, 0)))
     say(f"  blend top-10 {top['blend']:.2f} s; weight grid ({len(weights)} vectors) {grid_s:.1f} s")
     members_s = sum(top[n] for n in names)
-    res = {'dataset': repr(ds), 'threads': a.threads, 'machine': platform.machine(), 'torch': torch.__version__,
-           'cpus': os.cpu_count(), 'load_avg_at_start': load0, 'load_avg_at_end': [round(x, 2) for x in os.getloadavg()],
-           'members': names, 'ease_fit_s': round(fit_s, 2), 'top10_s': {k: round(v, 2) for k, v in top.items()},
+    res = {**conditions(ds, a, load0), 'members': names, 'ease_fit_s': round(fit_s, 2), 'top10_s': {k: round(v, 2) for k, v in top.items()},
            'blend_over_members': round(top['blend'] / members_s, 2), 'weight_vectors': len(weights),
            'valid_users': int(len(set(valid.users.tolist()))), 'grid_s': round(grid_s, 2),
            'grid_over_ease_top10': round(grid_s / top['ease'], 1)}
@@ -84,9 +88,7 @@ def job(ds, a, load0, say) -> dict:
     "Seconds of `fmrec-train --model blend --members a.job`'s job (refit included) and of its top-10 of every user."
     job_s, (blend, rep) = seconds(lambda: train_validated(ds, 'blend', {'members': a.job}, seed=0, device='cpu', threads=a.threads, say=say))
     top_s, _ = seconds(lambda: blend.recommend(ds, 10, device='cpu'))
-    res = {'dataset': repr(ds), 'threads': a.threads, 'machine': platform.machine(), 'torch': torch.__version__,
-           'cpus': os.cpu_count(), 'load_avg_at_start': load0, 'load_avg_at_end': [round(x, 2) for x in os.getloadavg()],
-           'members': a.job, 'job_s': round(job_s, 1), 'top10_s': round(top_s, 2), 'weights': rep['weights'],
+    res = {**conditions(ds, a, load0), 'members': a.job, 'job_s': round(job_s, 1), 'top10_s': round(top_s, 2), 'weights': rep['weights'],
            'valid_recall@10': round(rep['valid']['recall@10'], 4),
            'member_valid_recall@10': {n: round(m['valid']['recall@10'], 4) for n, m in rep['members'].items()},
            'member_epochs': {n: m['epochs'] for n, m in rep['members'].items()}}

@@ -13,11 +13,11 @@ the cross-fitted recall@10 (`valid`: weights chosen on one half of the users, re
 the score of the choice on all answers (`selection`), the chosen weights and the chosen blend's parts. The members
 alone are rows too. The pseudo-leaderboard plays no part.
 """
-import itertools, json, sys, tempfile, time
+import itertools, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.model import Recommender, frozen_scorer
 from fmrec_nb.registry import train_validated
 from fmrec_nb.split import held_last, split_like_leaderboard
@@ -26,8 +26,7 @@ from fmrec_nb.blend import blend_table, simplex_grid
 import fmrec_nb.rerank                   # registers rerank
 
 torch.set_num_threads(1)
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=2)}
+DATASETS = study_datasets()
 MEMBERS = ['ease', 'mf', 'rerank', 'sasrec']
 KINDS = [('z', 10.0), ('rank', 3.0), ('rank', 10.0), ('rank', 30.0), ('rank', 60.0)]
 

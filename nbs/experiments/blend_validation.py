@@ -9,11 +9,11 @@ Recall@10 is reported on all validation answers, on the last-items part (each us
 the random earlier part, plus the cross-fitted score (`valid`) and the score of the choice (`selection`). One JSON
 line per run is appended to LOG (15_blend reads nbs/results/blend_validation.jsonl).
 """
-import itertools, json, sys, tempfile, time
+import itertools, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.registry import train_validated
 from fmrec_nb.split import held_last, split_like_leaderboard
 from fmrec_nb.train import halve_users, cross_fitted
@@ -22,9 +22,7 @@ import fmrec_nb.rerank                   # registers rerank (a member like any o
 from fmrec_nb.metrics import evaluate
 
 torch.set_num_threads(1)
-tmp = tempfile.mkdtemp()
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tmp, min_count=2)}
+DATASETS = study_datasets()
 name, seed, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 wanted = sys.argv[4].split(',') if len(sys.argv) > 4 else ['ease', 'mf', 'sasrec']
 ds = DATASETS[name]()

@@ -7,14 +7,13 @@ items folded into `<rare>`, as 12_results builds it); SEEDS: comma-separated; OP
 options ('{}': the defaults as they are when it runs). Each (data, label, seed, model, options) not yet in LOG is run
 by `results.scoreboard` (`fmrec-train`'s job on the train file of `hidden_split`, one thread) and appended to LOG.
 """
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.results import scoreboard
 
 torch.set_num_threads(1)
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=2)}
+DATASETS = study_datasets()
 data, seeds, label, model, options, log = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), Path(sys.argv[6])
 scoreboard({data: DATASETS[data]()}, {label: (model, options or None)}, seeds=[int(s) for s in seeds.split(',')], log=log)

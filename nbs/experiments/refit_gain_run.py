@@ -8,11 +8,11 @@ the same model trained on T2 for the epochs each half chose is scored on V1 (T1 
 s1 − s2 is what the V1-sized step of data added one level down; the refit adds the same step on top of T1. Logs s1, s2 and the no-refit
 leaderboard score; the refitted model's leaderboard score is in the scoreboard logs (same seed, same model).
 """
-import json, sys, tempfile, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.metrics import evaluate
 from fmrec_nb.registry import FIT_OPTIONS, MODELS, epoch_metric, train_validated
 from fmrec_nb.results import hidden_split
@@ -20,8 +20,7 @@ from fmrec_nb.split import split_like_leaderboard
 from fmrec_nb.train import halve_users, refit_gain
 
 torch.set_num_threads(1)
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=2)}
+DATASETS = study_datasets()
 data, seed, model, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
 ds = DATASETS[data]()
 pool, hidden = hidden_split(ds, seed)

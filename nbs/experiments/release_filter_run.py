@@ -9,11 +9,11 @@ One JSON line is appended to LOG: recall@10 of both rankings on all answers, on 
 random earlier ones, the share of each ranking's top 10 that is newer than its user, and the share of the answers
 that are. The studies in nbs/experiments/valid_split_study read it from nbs/results/release_filter.jsonl.
 """
-import json, sys, tempfile, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.metrics import evaluate
 from fmrec_nb.model import newer_items, release_limits
 from fmrec_nb.registry import train_validated
@@ -21,8 +21,7 @@ from fmrec_nb.split import held_last, split_like_leaderboard
 import fmrec_nb.blend, fmrec_nb.rerank                                   # register blend and rerank
 
 torch.set_num_threads(1)
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=2)}
+DATASETS = study_datasets()
 data, seed, model, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
 ds = DATASETS[data]()
 train, valid = split_like_leaderboard(ds, seed=seed)

@@ -4,19 +4,17 @@ For each data set of the scoreboard and seed 0: `fmrec-train --model rerank` wit
 (validation recall@10 of the generator's order, LightGBM and the FM on the same answers) and once with
 `--ranker lightgbm` (the trees' gain per feature). One JSON file: nbs/results/rerank_validation.json.
 Run from the project root: FMREC_SHARED_DATA=../shared/data python nbs/experiments/rerank_validation.py"""
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
 import numpy as np, torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.registry import train_validated
 import fmrec_nb.rerank
 from fmrec_nb.rerank import lightgbm_module
 
 torch.set_num_threads(1)
 out = Path(sys.argv[1] if len(sys.argv) > 1 else 'nbs/results/rerank_validation.json')
-tmp = tempfile.mkdtemp()
-DATA = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-        'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tmp, min_count=2)}
+DATA = study_datasets()
 runs = []
 for name, load in DATA.items():
     ds = load()

@@ -9,21 +9,19 @@ One JSON line is appended to LOG: the cross-fitted validation recall@10 (`valid`
 all answers (`all`, = `selection`), on the users' latest answers (`last`) and on the random earlier ones (`random`),
 the epochs and the seconds. With FMREC_PROGRESS=1 in the environment the job's progress (each epoch) goes to stderr. The studies of nbs/experiments/fm_study read such logs from nbs/results/.
 """
-import json, os, sys, tempfile, time
+import json, os, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from fmrec_nb.data import load_dataset, read_movielens, test_data, with_side_tables
+from study_data import study_datasets
 from fmrec_nb.metrics import evaluate
 from fmrec_nb.registry import train_validated
 from fmrec_nb.split import held_last, split_like_leaderboard
 
 torch.set_num_threads(1)
-DATASETS = {'ml-latest-small': load_dataset, 'ml-100k': lambda: read_movielens(test_data('ml-100k')),
-            'ml-latest-small + side': lambda: with_side_tables(load_dataset(), test_data('boostcamp-movie-side'), tempfile.mkdtemp(), min_count=min_count)}
 data, seed, model, options, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), Path(sys.argv[5])
 min_count = int(sys.argv[6]) if len(sys.argv) > 6 else 2
-ds = DATASETS[data]()
+ds = study_datasets(min_count)[data]()
 train, valid = split_like_leaderboard(ds, seed=seed)
 mask = held_last(ds, valid, seed=seed)
 t = time.perf_counter()
