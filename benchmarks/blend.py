@@ -13,11 +13,13 @@ with the registry's default sizes, as initialised (scoring costs the same traine
 
 With `--job MEMBERS` it times instead the whole `fmrec-train --model blend --members MEMBERS` job on the same data
 (`train_validated`: each member's validated job, the weight grid, each member's refit on all data) and the blend's
-top-10 of every user, with each step's progress on stderr:
+top-10 of every user, with each step's progress on stderr; with `--alone`, also each member's own job (as
+`fmrec-train --model NAME` would run it), so that `job_over_members_alone` shows what the blend costs beyond its members:
 
     python benchmarks/blend.py --json nbs/results/blend_bench.json
     python benchmarks/blend.py --scale 0.05             # a quick look
     python benchmarks/blend.py --job ease,mf:batch_by=user,rerank --json nbs/results/blend_job_bench.json
+    python benchmarks/blend.py --job ease,rerank --alone --scale 0.1 --json nbs/results/blend_shared_bench.json
 
 Prints a table and, as the last line, one JSON object (also written to `--json`).
 """
@@ -27,7 +29,7 @@ from fmrec_nb.data import synthetic_dataset
 from fmrec_nb.split import split_like_leaderboard
 from fmrec_nb.mf import EASE
 from fmrec_nb.registry import MODELS, SASREC_DEFAULTS, train_validated
-from fmrec_nb.blend import BLEND_DEFAULTS, Blend, blend_table, simplex_grid
+from fmrec_nb.blend import BLEND_DEFAULTS, Blend, blend_members, blend_table, simplex_grid
 from fmrec_nb.train import halve_users
 
 
@@ -49,6 +51,7 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--json', default=None, help='also write the JSON object to this file')
     p.add_argument('--job', default=None, help="time the whole blend job with these --members (e.g. 'ease,mf:batch_by=user,rerank')")
+    p.add_argument('--alone', action='store_true', help="with --job: also time each member's own job (refit included) in the same run")
     a = p.parse_args(argv)
     if not a.scale > 0 or a.threads < 1: p.error('--scale must be positive and --threads at least 1')
     torch.set_num_threads(a.threads)
@@ -88,11 +91,17 @@ def job(ds, a, load0, say) -> dict:
     "Seconds of `fmrec-train --model blend --members a.job`'s job (refit included) and of its top-10 of every user."
     job_s, (blend, rep) = seconds(lambda: train_validated(ds, 'blend', {'members': a.job}, seed=0, device='cpu', threads=a.threads, say=say))
     top_s, _ = seconds(lambda: blend.recommend(ds, 10, device='cpu'))
+    alone = {}
+    for name, opts in (blend_members(a.job).items() if a.alone else ()):          # each member's own fmrec-train job
+        say(f"\n{name} alone")
+        alone[name] = round(seconds(lambda: train_validated(ds, name, opts, seed=0, device='cpu', threads=a.threads, say=say))[0], 1)
     res = {**conditions(ds, a, load0), 'members': a.job, 'job_s': round(job_s, 1), 'top10_s': round(top_s, 2), 'weights': rep['weights'],
+           **({'alone_s': alone, 'job_over_members_alone': round(job_s / sum(alone.values()), 2)} if alone else {}),
            'valid_recall@10': round(rep['valid']['recall@10'], 4),
            'member_valid_recall@10': {n: round(m['valid']['recall@10'], 4) for n, m in rep['members'].items()},
            'member_epochs': {n: m['epochs'] for n, m in rep['members'].items()}}
     say(f"\nblend job ({a.job}) {job_s:.0f} s; its top-10 of {ds.n_users:,} users {top_s:.1f} s")
+    if alone: say(f"blend job / its members' own jobs = {res['job_over_members_alone']:.2f} ({alone})")
     if a.json:
         with open(a.json, 'w') as fh: json.dump(res, fh, indent=1)
     print(json.dumps(res))

@@ -152,24 +152,25 @@ def blend_members(members: str) -> dict:
         chosen[name] = opts
     return chosen
 
-def refit_member(ds: Dataset, name: str, report: dict, seed: int, split: dict, device, threads: int, say=None) -> Recommender:
-    "Member `name` on all of `ds` with the options (and epochs) its validated job chose; a member with a job of its own (rerank) reruns it."
+def refit_member(ds: Dataset, name: str, report: dict, seed: int, split: dict, device, threads: int, say=None, jobs: dict = None) -> Recommender:
+    "Member `name` on all of `ds` with the options (and epochs) its validated job chose; a member with a job of its own (rerank) refits through it."
     opts = {k: report['config'][k] for k in MODELS[name].defaults}
-    if MODELS[name].train is not None: return train_validated(ds, name, opts, seed, split, True, device, threads, say)[0]
-    return refit_validated(ds, name, opts, report['epochs'], seed, device, threads, say)
+    if MODELS[name].train is not None: return train_validated(ds, name, opts, seed, split, True, device, threads, say, jobs=jobs)[0]
+    return refit_validated(ds, name, opts, report['epochs'], seed, device, threads, say, jobs=jobs)
 
 def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refit: bool = True, device='cpu',
-                threads: int = 1, say: Callable = None) -> tuple:
+                threads: int = 1, say: Callable = None, jobs: dict = None) -> tuple:
     "Train each member on a leaderboard-like split, choose the weights on its validation answers, refit: `(Blend, report)`."
     t0, given, split = time.perf_counter(), blend_members(opts['members']), dict(split or {})
     names = list(given)
     weights = simplex_grid(len(names), opts['weight_step'])
-    tell = say or (lambda *a: None)
-    members, reports = [], []
-    for i, name in enumerate(names):
-        tell(f"blend member {i + 1}/{len(names)}: {name}")
-        m, rep = train_validated(ds, name, {**given[name], 'release_filter': opts['release_filter']}, seed, split, refit=False, device=device, threads=threads, say=say)
-        members.append(m); reports.append(rep)
+    tell, jobs = say or (lambda *a: None), {} if jobs is None else jobs     # jobs: what members share (rerank's EASE generator)
+    order = sorted(range(len(names)), key=lambda i: MODELS[names[i]].train is not None)  # plain members first, for a job member to reuse
+    members, reports = [None] * len(names), [None] * len(names)
+    for j, i in enumerate(order):
+        tell(f"blend member {j + 1}/{len(names)}: {names[i]}")
+        members[i], reports[i] = train_validated(ds, names[i], {**given[names[i]], 'release_filter': opts['release_filter']}, seed, split,
+                                                 refit=False, device=device, threads=threads, say=say, jobs=jobs)
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
     table = blend_table(members, train, valid, weights, names, halves=halve_users(valid, seed), normalise=opts['normalise'], rank_k=opts['rank_k'],
                         not_after=release_limits(train) if opts['release_filter'] else None)
@@ -180,7 +181,8 @@ def train_blend(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refi
     selection = {k: float(v) for k, v in best.items() if ('@' in k and ':' not in k) or k == 'coverage'}
     tell(f"blend weights by validation recall@10: {chosen}; validation recall@10 {honest['recall@10']:.4f} "
          f"({best['recall@10']:.4f} on the answers that chose it)")
-    if refit: members = [refit_member(ds, n, r, seed, split, device, threads, say) for n, r in zip(names, reports)]
+    if refit:
+        for i in order: members[i] = refit_member(ds, names[i], reports[i], seed, split, device, threads, say, jobs)
     report = {'model': 'blend', 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
               'epochs': None, 'seconds': round(time.perf_counter() - t0, 2), 'refit': refit, 'weights': chosen,
               'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},

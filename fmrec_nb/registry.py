@@ -6,7 +6,7 @@ Docs: https://fmrec.github.io/fmrec/registry.html.md"""
 
 # %% ../nbs/09_registry.ipynb #31d0b115
 from __future__ import annotations
-import math, os, sys, time
+import json, math, os, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,7 +29,7 @@ from .train import refit as refit_model
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'RANK_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS',
            'SASREC_DEFAULTS', 'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device',
            'check_seed_threads', 'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model',
-           'available_memory', 'check_ease_memory', 'check_held_out', 'epoch_metric', 'refit_validated',
+           'available_memory', 'check_ease_memory', 'check_held_out', 'epoch_metric', 'job_key', 'refit_validated',
            'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
@@ -250,9 +250,22 @@ def epoch_metric(opts: dict, ds: Dataset, valid: Dataset, seed: int = 0, split: 
     if opts.get('select_on', 'all') == 'all': return None, 'recall@10'
     return {'last': held_last(ds, valid, seed=seed, **(split or {}))}, 'last_recall@10'
 
+def job_key(stage: str, ds: Dataset, model: str, opts: dict, seed: int, *rest) -> tuple:
+    "The key of a job in `jobs` (a blend's members share it): the stage, the data set object, the model, its options and the rest."
+    return (stage, id(ds), model, json.dumps(opts, sort_keys=True, default=str), seed, *(json.dumps(r, sort_keys=True, default=str) for r in rest))
+
 def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, seed: int = 0, device='cpu', threads: int = 1,
-                    say: Callable = None, gram: torch.Tensor = None) -> Recommender:
+                    say: Callable = None, gram: torch.Tensor = None, jobs: dict = None) -> Recommender:
     "`model` with the options `opts` fitted on all of `ds`: trained for `epochs` (a trained model) or fitted (a closed form; EASE: `gram`, ds's XᵀX)."
+    key = job_key('refit', ds, model, opts, seed, epochs, str(device), threads)
+    if jobs is not None and key in jobs:
+        if say: say(f"{model}: the refit already done for another member of this job, not done again")
+        return jobs[key]
+    m = _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram)
+    if jobs is not None: jobs[key] = m
+    return m
+
+def _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram) -> Recommender:
     spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
     m, t = spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), time.perf_counter()
     if spec.trains:
@@ -266,7 +279,8 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
     return m
 
 def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: int = 0, split: dict = None,
-                    refit: bool = True, device='auto', threads: int = 1, say: Callable = None, refit_gain: bool = False) -> tuple:
+                    refit: bool = True, device='auto', threads: int = 1, say: Callable = None, refit_gain: bool = False,
+                    jobs: dict = None) -> tuple:
     "Train `model` on a leaderboard-like split of `ds` with early stopping, then (with `refit`) on all of `ds`: `(model, report)`."
     check_seed_threads(seed, threads)
     spec = MODELS.get(model)
@@ -274,17 +288,21 @@ def train_validated(ds: Dataset, model: str = 'mf', options: dict = None, seed: 
         raise FmrecError(f"refit_gain: what the refit adds is measured for models trained by epochs, and --model {model} is not one")
     if refit_gain and not refit: raise FmrecError("refit_gain: estimates what the refit adds, so it needs refit=True")
     with torch_threads(threads):                                       # the whole job, closed forms (EASE's solves) included
-        return _train_validated(ds, model, options, seed, split, refit, device, threads, say, refit_gain)
+        return _train_validated(ds, model, options, seed, split, refit, device, threads, say, refit_gain, jobs)
 
-def _train_validated(ds, model, options, seed, split, refit, device, threads, say, gain_too) -> tuple:
+def _train_validated(ds, model, options, seed, split, refit, device, threads, say, gain_too, jobs) -> tuple:
     t_start, quiet = time.perf_counter(), say is None
     say = say or (lambda *a: None)
     opts = model_options(model, dict(options or {}))
     dev = device if isinstance(device, torch.device) else check_device(device)
     spec, build_opts = MODELS[model], {**opts, 'seed': seed, 'threads': threads}
     if spec.train:                                                     # a job of its own (blend, rerank); ranks as asked too
-        m, report = spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None)
+        m, report = spec.train(ds, opts, seed, split, refit, dev, threads, say if not quiet else None, jobs)
         return _ranked(m, opts), report
+    key = job_key('validated', ds, model, opts, seed, split or {}, str(dev), threads)
+    if jobs is not None and not refit and key in jobs and not gain_too:
+        say(f"{model}: validated already for another member of this job, not trained again")
+        return jobs[key]
     fit_kw = {k: opts[k] for k in FIT_OPTIONS if k in opts}
     train, valid = split_like_leaderboard(ds, seed=seed, **(split or {}))
     check_held_out(valid, split or {})
@@ -322,7 +340,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         say(f"refit gain {gain['recall@10']:+.4f} recall@10 (validation + refit gain: {honest['recall@10'] + gain['recall@10']:.4f})")
     if refit:
         if gram is not None: gram, m = gram_added(gram, train, valid), None      # all interactions' XᵀX; the split's model goes
-        m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say, gram=gram)
+        m = refit_validated(ds, model, opts, best_epoch, seed, dev, threads, None if quiet else say, gram=gram, jobs=jobs)
     report = {'model': model, 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
               'refit_gain': gain and {k: float(v) for k, v in gain.items()},
               'epochs': best_epoch if spec.trains else None, 'seconds': round(time.perf_counter() - t_start, 2), 'refit': refit,
@@ -330,4 +348,5 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
               'history': [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in history],
               'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions,
               'world_size': rank_world()[1]}
+    if jobs is not None and not refit: jobs[key] = (m, report)
     return m, report

@@ -16,7 +16,7 @@ from .topk import topk_for_users
 from .model import Recommender, frozen_scorer, newer_items
 from .fm import FeatureFM
 from .train import evaluate_recs, halve_users, selection_scores
-from .registry import MODELS, model_from_saved, saved_form, refit_validated, register_model, train_validated
+from .registry import MODELS, job_key, model_from_saved, saved_form, refit_validated, register_model, train_validated
 
 # %% auto #0
 __all__ = ['DAY', 'FOLLOW_GAP', 'RANKERS', 'RERANK_DEFAULTS', 'CandidateFeatures', 'generator_candidates', 'lightgbm_module',
@@ -224,15 +224,36 @@ def top_of(cand: torch.Tensor, p: torch.Tensor, k: int = 10) -> torch.Tensor:
     return cand.gather(1, i).masked_fill_(v == -torch.inf, -1)
 
 def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, refit: bool = True, device='cpu',
-                 threads: int = 1, say: Callable = None) -> tuple:
+                 threads: int = 1, say: Callable = None, jobs: dict = None) -> tuple:
     "The generator trained as usual; rankers learned on earlier cuts of its training part, chosen on validation: `(Rerank, report)`."
-    t0, split, tell = time.perf_counter(), dict(split or {}), say or (lambda *a: None)
+    t0, split, jobs = time.perf_counter(), dict(split or {}), {} if jobs is None else jobs
     progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if say else None    # progress: stderr, unless quiet
+    key = job_key('rerank', ds, 'rerank', opts, seed, split, str(device), threads)
+    if key not in jobs: jobs[key] = _rerank_validated(ds, opts, seed, split, device, threads, say, jobs, progress)
+    elif progress: progress("rerank: validated already in this job (generator, cuts, rankers), not trained again")
+    v = jobs[key]
+    name, gen, features, rank, best = v['name'], v['gen'], v['features'], v['rankers'][v['best']['ranker']], v['best']
+    if refit:                                      # the generator on all data; the ranker on every cut, the validation one too
+        gen = refit_validated(ds, name, v['gen_opts'], v['epochs'], seed, device, threads, say, jobs=jobs)
+        features = CandidateFeatures(ds)
+        rank = Ranker(best['ranker'], opts['rounds'], seed, threads, progress=progress).fit(torch.cat([v['X'], v['Xv']]), torch.cat([v['Y'], v['Yv']]))
+    report = {'model': 'rerank', 'valid': v['honest'], 'valid_selection': v['selection'],
+              'epochs': None, 'seconds': round(time.perf_counter() - t0, 2), 'refit': refit, 'ranker': best['ranker'],
+              'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
+              'history': v['rows'], 'features': features.names, 'ranker_rows': int(len(v['X'])),
+              'generator': {k: v['grep'][k] for k in ('valid', 'valid_selection', 'epochs', 'config')},
+              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
+    return Rerank(name, opts['candidates'], best['ranker'], gen, features, rank), report
+
+def _rerank_validated(ds, opts, seed, split, device, threads, say, jobs, progress) -> dict:
+    "Steps 1–3 of the job: the generator, the cuts' ranker rows, each ranker on validation, the choice."
+    tell = say or (lambda *a: None)
     name, R, cuts, rounds = rerank_generator(opts['generator']), opts['candidates'], opts['cuts'], opts['rounds']
     kinds = ['generator', *(['lightgbm'] if opts['ranker'] == 'auto' and _has_lightgbm() else []), 'fm'] \
         if opts['ranker'] == 'auto' else list(dict.fromkeys(['generator', opts['ranker']]))
     if 'lightgbm' in kinds: lightgbm_module()
-    gen, grep = train_validated(ds, name, {'release_filter': opts['release_filter']}, seed, split, refit=False, device=device, threads=threads, say=say)
+    gen, grep = train_validated(ds, name, {'release_filter': opts['release_filter']}, seed, split, refit=False, device=device,
+                                threads=threads, say=say, jobs=jobs)          # a blend's member with the same options: reused
     gen_opts, epochs = {k: grep['config'][k] for k in MODELS[name].defaults}, grep['epochs']
     train, valid = split_like_leaderboard(ds, seed=seed, **split)
     parts = []                                     # earlier cuts of the training part: the validation answers train no ranker
@@ -257,18 +278,8 @@ def train_rerank(ds: Dataset, opts: dict, seed: int = 0, split: dict = None, ref
     honest, selection = selection_scores(pool, best)
     tell(f"rerank: {best['ranker']} chosen; validation recall@10 {honest['recall@10']:.4f} "
          f"({best['recall@10']:.4f} on the answers that chose it; the generator alone {rows[0]['recall@10']:.4f})")
-    rank = rankers[best['ranker']]
-    if refit:                                      # the generator on all data; the ranker on every cut, the validation one too
-        gen = refit_validated(ds, name, gen_opts, epochs, seed, device, threads, say)
-        features = CandidateFeatures(ds)
-        rank = Ranker(best['ranker'], rounds, seed, threads, progress=progress).fit(torch.cat([X, Xv]), torch.cat([Y, Yv]))
-    report = {'model': 'rerank', 'valid': {k: float(v) for k, v in honest.items()}, 'valid_selection': selection,
-              'epochs': None, 'seconds': round(time.perf_counter() - t0, 2), 'refit': refit, 'ranker': best['ranker'],
-              'config': {**opts, 'seed': seed, 'device': str(device), 'threads': threads, 'split': split},
-              'history': rows, 'features': features.names, 'ranker_rows': int(len(X)),
-              'generator': {k: grep[k] for k in ('valid', 'valid_selection', 'epochs', 'config')},
-              'n_users': ds.n_users, 'n_items': ds.n_items, 'n_interactions': ds.n_interactions, 'world_size': 1}
-    return Rerank(name, R, best['ranker'], gen, features, rank), report
+    return dict(name=name, gen=gen, grep=grep, gen_opts=gen_opts, epochs=epochs, X=X, Y=Y, Xv=Xv, Yv=Yv, features=features,
+                rows=rows, rankers=rankers, best=best, honest={k: float(x) for k, x in honest.items()}, selection=selection)
 
 def _no_build(train, o):
     raise FmrecError("a rerank model is built by its own job (train_rerank: generator, cuts, ranker), not from options alone")

@@ -339,15 +339,18 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
 
 # %% ../nbs/08_train.ipynb #8c347f97
 def refit_gain(build, train: Dataset, valid: Dataset, rows: list, halves, seed: int = 0, metric: str = 'recall@10',
-               k: int = 10, device='cpu', split: dict = None, parts: dict = None, **fit_kw) -> dict:
+               k: int = 10, device='cpu', split: dict = None, parts: dict = None, below: dict = None, **fit_kw) -> dict:
     "What training on `valid` too adds, measured one level down: `rows`' cross-fitted scores minus the model's on `train` cut once more."
     chosen = {h: r['epoch'] for h, r in half_picks(rows, metric).items()}            # the epochs the halves chose
-    smaller, _ = split_like_leaderboard(train, seed=seed + 20_000, **(split or {}))   # the split's training part, cut again
-    m, scores = build(smaller), {}
+    smaller, answers = split_like_leaderboard(train, seed=seed + 20_000, **(split or {}))   # the split's training part, cut again
+    m, scores, own = build(smaller), {}, {}
     def score(row):
-        if row['epoch'] in chosen.values(): scores[row['epoch']] = evaluate_model(m, train, valid, k, device, halves, parts)
+        if row['epoch'] not in chosen.values(): return
+        scores[row['epoch']] = evaluate_model(m, train, valid, k, device, halves, parts)
+        if below is not None and answers.n_interactions: own[row['epoch']] = evaluate_model(m, smaller, answers, k, device)
     fit(m, smaller, None, epochs=max(chosen.values()), seed=seed, device=device, on_epoch=score, **fit_kw)
     before = read_across(scores[chosen['a']], scores[chosen['b']])                     # each half at the other's epoch
+    if own: below.update({n: (own[chosen['a']][n] + own[chosen['b']][n]) / 2 for n in own[chosen['a']]})   # its own cut's answers
     return {n: v - before[n] for n, v in cross_fitted(rows, metric).items()}
 
 # %% ../nbs/08_train.ipynb #5571654e
