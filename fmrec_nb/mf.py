@@ -8,6 +8,7 @@ Docs: https://fmrec.github.io/fmrec/mf.html.md"""
 from __future__ import annotations
 import warnings
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -49,26 +50,21 @@ class Popularity(ClosedForm, Factorised):
     def load_state_dict(self, d: dict): self.counts, self.n_users = d['counts'], int(d['n_users'])
 
 # %% ../nbs/04_mf.ipynb #12b88721
-def _transposed(X: torch.Tensor) -> torch.Tensor:
-    "Xᵀ of a sparse CSR matrix, as sparse CSR."
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)
-        return X.to_sparse_coo().t().coalesce().to_sparse_csr()
+def _ones_csr(ds: Dataset) -> sp.csr_matrix:
+    "`ds`'s interactions as a scipy CSR `[n_users, n_items]` float32 matrix of ones (a duplicate interaction counts twice)."
+    indptr, indices = ds.csr()
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(ds.n_users, ds.n_items))
 
 def gram_matrix(train: Dataset) -> torch.Tensor:
     "Dense item-item co-occurrence counts XᵀX `[n_items, n_items]` (float32)."
-    X = interaction_matrix(train)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)
-        return (_transposed(X) @ X).to_dense()
+    X = _ones_csr(train)
+    return torch.from_numpy((X.T.tocsr() @ X).toarray())
 
 # %% ../nbs/04_mf.ipynb #cb1f0a2c
 def gram_added(gram: torch.Tensor, train: Dataset, held: Dataset) -> torch.Tensor:
     "XᵀX of `train` and `held` together, from `gram` = `train`'s XᵀX: adds the cross terms and `held`'s own (same ids)."
     if held.n_users != train.n_users or held.n_items != train.n_items: raise FmrecError("gram_added: train and held must share their ids")
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)
-        cross = (_transposed(interaction_matrix(train)) @ interaction_matrix(held)).to_dense()
+    cross = torch.from_numpy((_ones_csr(train).T.tocsr() @ _ones_csr(held)).toarray())
     return gram + cross + cross.T + gram_matrix(held)
 
 # %% ../nbs/04_mf.ipynb #2572dbe2
