@@ -436,5 +436,6 @@ d = { 'settings': { 'branch': 'main',
                                 'fmrec_nb.train.refit': ('train.html#refit', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.refit_gain': ('train.html#refit_gain', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.selection_scores': ('train.html#selection_scores', 'fmrec_nb/train.py'),
+                                'fmrec_nb.train.smaller_cut': ('train.html#smaller_cut', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.torch_threads': ('train.html#torch_threads', 'fmrec_nb/train.py'),
                                 'fmrec_nb.train.tune_ease': ('train.html#tune_ease', 'fmrec_nb/train.py')}}}

@@ -23,7 +23,7 @@ from .topk import resolve_device
 __all__ = ['BATCH_BY', 'NegativeSampler', 'evaluate_model', 'evaluate_recs', 'halve_users', 'half_picks', 'read_across',
            'cross_fitted', 'selection_scores', 'History', 'auto_batch_size', 'torch_threads', 'fit', 'recency_weights',
            'check_batch_by', 'epoch_order', 'rank_world', 'data_parallel', 'from_rank0', 'epoch_line', 'refit',
-           'refit_gain', 'tune_ease']
+           'smaller_cut', 'refit_gain', 'tune_ease']
 
 # %% ../nbs/08_train.ipynb #51e83a61
 class NegativeSampler:
@@ -338,11 +338,15 @@ def refit(model, data: Dataset, epochs: int, **fit_kw) -> History:
     return fit(model, data, None, epochs=max(int(epochs), 1), **fit_kw)
 
 # %% ../nbs/08_train.ipynb #8c347f97
+def smaller_cut(train: Dataset, seed: int = 0, split: dict = None) -> tuple:
+    "The split's training part cut once more, as `refit_gain` cuts it (the same rules, its own seed): `(smaller part, its answers)`."
+    return split_like_leaderboard(train, seed=seed + 20_000, **(split or {}))
+
 def refit_gain(build, train: Dataset, valid: Dataset, rows: list, halves, seed: int = 0, metric: str = 'recall@10',
                k: int = 10, device='cpu', split: dict = None, parts: dict = None, below: dict = None, **fit_kw) -> dict:
     "What training on `valid` too adds, measured one level down: `rows`' cross-fitted scores minus the model's on `train` cut once more."
     chosen = {h: r['epoch'] for h, r in half_picks(rows, metric).items()}            # the epochs the halves chose
-    smaller, answers = split_like_leaderboard(train, seed=seed + 20_000, **(split or {}))   # the split's training part, cut again
+    smaller, answers = smaller_cut(train, seed, split)
     m, scores, own = build(smaller), {}, {}
     def score(row):
         if row['epoch'] not in chosen.values(): return

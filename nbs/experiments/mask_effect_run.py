@@ -19,7 +19,7 @@ from fmrec_nb.metrics import evaluate
 from fmrec_nb.registry import MODELS, refit_validated, train_validated
 from fmrec_nb.results import hidden_split
 from fmrec_nb.split import split_like_leaderboard
-from fmrec_nb.train import evaluate_model
+from fmrec_nb.train import evaluate_model, smaller_cut
 
 def without(ds, other):
     "`ds` less the interactions of `other` (matched on user, item and time)."
@@ -34,7 +34,7 @@ t = time.perf_counter()
 m, rep = train_validated(pool, model, None, seed, refit=False, device='cpu')
 lb_norefit = evaluate(m.recommend(pool, 10, device='cpu'), hidden)['recall@10']
 train, valid = split_like_leaderboard(pool, seed=seed)
-smaller, answers = split_like_leaderboard(train, seed=seed + 20_000)
+smaller, answers = smaller_cut(train, seed)
 assert without(train, answers).n_interactions == smaller.n_interactions
 opts = {k: rep['config'][k] for k in MODELS[model].defaults}
 m2 = refit_validated(smaller, model, opts, rep['epochs'], seed, 'cpu', 1)

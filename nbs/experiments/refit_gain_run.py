@@ -19,7 +19,7 @@ from fmrec_nb.metrics import evaluate
 from fmrec_nb.registry import FIT_OPTIONS, MODELS, epoch_metric, train_validated
 from fmrec_nb.results import hidden_split
 from fmrec_nb.split import split_like_leaderboard
-from fmrec_nb.train import evaluate_model, halve_users, refit_gain
+from fmrec_nb.train import evaluate_model, halve_users, refit_gain, smaller_cut
 
 torch.set_num_threads(1)
 DATASETS = study_datasets()
@@ -40,7 +40,7 @@ if spec.trains:
                       seed, metric, 10, 'cpu', None, parts, below=below, threads=1,
                       **{k: opts[k] for k in FIT_OPTIONS if k in opts and k not in ('epochs', 'patience')})['recall@10']
 else:                                     # a closed form with what was chosen (EASE's λ): fitted on the smaller cut
-    smaller, answers = split_like_leaderboard(train, seed=seed + 20_000)       # refit_gain's second cut
+    smaller, answers = smaller_cut(train, seed)                                # refit_gain's second cut
     m2 = spec.build(smaller, {**opts, 'seed': seed, 'threads': 1}).fit(smaller)
     gain = rep['valid']['recall@10'] - evaluate_model(m2, train, valid, 10, 'cpu')['recall@10']
     below = evaluate_model(m2, smaller, answers, 10, 'cpu')
