@@ -78,9 +78,9 @@ def train_main(
     factors: int = None,            # embedding size (every model but pop and ease)
     lr: float = None,               # trained models: Adam learning rate
     reg: float = None,              # trained models: L2 on the embedding rows of each batch
-    n_neg: int = None,              # trained models: sampled negatives per positive
+    n_neg: int = None,              # trained models: sampled negatives per positive (default 4; deepfm 64, cfm 1)
     batch_size: int = None,         # trained models: default about n/100, 512..16384 (cfm: 256)
-    loss: str = None,               # mf, fm, deepfm: bpr, bce, sampled-softmax (n_neg negatives) or softmax (the whole catalogue; not deepfm)
+    loss: str = None,               # mf, fm, deepfm: bpr, bce, sampled-softmax (n_neg negatives) or softmax (the whole catalogue; not deepfm) (default mf, fm softmax; deepfm sampled-softmax)
     history: float = None,          # fm, lfm, deepfm: the user's training items as a user field, pooled Σ/n^HISTORY (0.5; 1 = mean)
     recent: int = None,             # fm, fpmc, lfm, deepfm: the user's latest RECENT items as a user field (FPMC's context; in training, the items before each one; default fpmc 3, others none)
     recent_latest: float = None,    # fm, fpmc, lfm, deepfm: the share of training rows whose recent field is the user's latest window, not the one before (default 0)

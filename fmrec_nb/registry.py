@@ -98,7 +98,8 @@ register_model('fpmc', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
                {**MODELS['fm'].defaults, 'recent': 3},   # fm's defaults plus the window, chosen on validation (experiments/fm_study)
                help="FPMC (Rendle et al. 2010) as an FM: user id, item id and the user's latest items (--recent 3), full softmax; the next items")
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
-               dict(FM_DEFAULTS), help='DeepFM: FM plus an MLP over the field vectors, scored exactly')
+               {**FM_DEFAULTS, 'loss': 'sampled-softmax', 'n_neg': 64},   # chosen on validation (experiments/fm_study)
+               help='DeepFM: FM plus an MLP over the field vectors, scored exactly; sampled softmax over 64 negatives (or BPR, BCE)')
 
 # %% ../nbs/09_registry.ipynb #9f742c4a
 CFM_OPTIONS = dict(factors=16, lr=1e-3, reg=1e-4, n_neg=1, batch_size=256, sampling='uniform', epochs=3, patience=1, recency=0.0, batch_by='interaction')

@@ -29,7 +29,7 @@ SPACES = {
     'lfm': {'factors': ('int', 16, 256, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
             'n_neg': ('int', 1, 16, 'log'), 'alpha': ('float', 0.1, 20.0, 'log')},
     'deepfm': {'factors': ('int', 16, 128, 'log'), 'lr': ('float', 1e-3, 5e-2, 'log'), 'reg': ('float', 1e-5, 3e-2, 'log'),
-               'n_neg': ('int', 1, 16, 'log'), 'loss': ('cat', ['bpr', 'bce', 'sampled-softmax'])},
+               'n_neg': ('int', 1, 128, 'log'), 'loss': ('cat', ['bpr', 'bce', 'sampled-softmax'])},
     'cfm': {'factors': ('int', 8, 32, 'log'), 'lr': ('float', 1e-4, 1e-2, 'log'), 'reg': ('float', 1e-6, 1e-2, 'log')},
     'sasrec': {'factors': ('int', 32, 128, 'log'), 'lr': ('float', 3e-4, 5e-3, 'log'), 'dropout': ('float', 0.0, 0.5),
                'max_len': ('int', 20, 200, 'log')},
