@@ -316,6 +316,10 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
         say(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
                  + (" — minutes an epoch on a CPU; --loss bpr or --loss sampled-softmax are far cheaper" if gflop > 2000 else ''))
+    if model == 'deepfm' and opts['loss'] == 'sampled-softmax':          # its MLP runs on every (user, item) pair it scores
+        pairs = ds.n_interactions * (1 + opts['n_neg'])
+        say(f"deepfm: its MLP scores {1 + opts['n_neg']} items per interaction, {pairs:,} (user, item) pairs an epoch"
+            + (" — minutes an epoch on a CPU; --loss bpr --n-neg 4 is far cheaper" if pairs > 1e8 else ''))
     gram = None
     if model == 'ease' and opts['lam'] is None:
         if ease_space(train) == 'items': gram = gram_matrix(train)          # reused by every λ, then by the refit
