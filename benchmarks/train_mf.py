@@ -9,19 +9,17 @@ negative per positive, like `fmrec` with `--n-neg 1`; fmrec's default (`--n-neg 
 (no evaluation); the first fmrec epoch (which includes `torch.compile`) is reported apart. Prints a table and writes it as JSON with `--json PATH`.
 """
 import argparse, json, time
-import numpy as np
-import scipy.sparse as sp
 import torch
 from threadpoolctl import threadpool_limits
 from implicit.cpu.bpr import BayesianPersonalizedRanking
 from fmrec_nb.data import synthetic_dataset
-from fmrec_nb.mf import MF
+from fmrec_nb.mf import MF, interaction_csr
 from fmrec_nb.train import fit
 
 
 def implicit_bpr_epoch(ds, factors: int, threads: int, epochs: int) -> float:
     "Seconds per epoch of implicit's CPU BPR (mean over `epochs` epochs, after a one-epoch warm-up)."
-    X = sp.csr_matrix((np.ones(ds.n_interactions, np.float32), (ds.users, ds.items)), shape=(ds.n_users, ds.n_items))
+    X = interaction_csr(ds); X.sum_duplicates()          # canonical CSR, as ImplicitPeer gives implicit
     with threadpool_limits(threads):
         BayesianPersonalizedRanking(factors=factors, iterations=1, num_threads=threads, random_state=0).fit(X, show_progress=False)
         m = BayesianPersonalizedRanking(factors=factors, iterations=epochs, num_threads=threads, random_state=0)

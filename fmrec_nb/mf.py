@@ -16,8 +16,9 @@ from .data import Dataset, FmrecError
 from .model import ClosedForm, Factorised, Trainable, catalogue_loss, check_loss, sampled_loss, user_catalogue_loss
 
 # %% auto #0
-__all__ = ['EASE_SPACES', 'interaction_matrix', 'Popularity', 'gram_matrix', 'gram_added', 'user_space_factors', 'ease_space',
-           'sum_rows', 'EASE', 'ease_fitter', 'ease_models', 'MF', 'ConfidenceWeighted', 'LMF']
+__all__ = ['EASE_SPACES', 'interaction_matrix', 'interaction_csr', 'Popularity', 'gram_matrix', 'gram_added',
+           'user_space_factors', 'ease_space', 'sum_rows', 'EASE', 'ease_fitter', 'ease_models', 'MF',
+           'ConfidenceWeighted', 'LMF']
 
 # %% ../nbs/04_mf.ipynb #c8eb4370
 def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
@@ -33,6 +34,12 @@ def interaction_matrix(ds: Dataset, users=None, weights=None) -> torch.Tensor:
     with warnings.catch_warnings():                      # "sparse CSR support is in beta": what we use of it is stable
         warnings.simplefilter('ignore', UserWarning)
         return torch.sparse_csr_tensor(indptr, indices, w, size=(len(indptr) - 1, ds.n_items), check_invariants=False)
+
+# %% ../nbs/04_mf.ipynb #24792c8a
+def interaction_csr(ds: Dataset) -> sp.csr_matrix:
+    "`ds`'s interactions as a scipy CSR `[n_users, n_items]` float32 matrix of ones, in `ds.csr()`'s order (a duplicate counts twice)."
+    indptr, indices = ds.csr()
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(ds.n_users, ds.n_items))
 
 # %% ../nbs/04_mf.ipynb #884b5a7b
 class Popularity(ClosedForm, Factorised):
@@ -50,21 +57,16 @@ class Popularity(ClosedForm, Factorised):
     def load_state_dict(self, d: dict): self.counts, self.n_users = d['counts'], int(d['n_users'])
 
 # %% ../nbs/04_mf.ipynb #12b88721
-def _ones_csr(ds: Dataset) -> sp.csr_matrix:
-    "`ds`'s interactions as a scipy CSR `[n_users, n_items]` float32 matrix of ones (a duplicate interaction counts twice)."
-    indptr, indices = ds.csr()
-    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(ds.n_users, ds.n_items))
-
 def gram_matrix(train: Dataset) -> torch.Tensor:
     "Dense item-item co-occurrence counts XᵀX `[n_items, n_items]` (float32)."
-    X = _ones_csr(train)
+    X = interaction_csr(train)
     return torch.from_numpy((X.T.tocsr() @ X).toarray())
 
 # %% ../nbs/04_mf.ipynb #cb1f0a2c
 def gram_added(gram: torch.Tensor, train: Dataset, held: Dataset) -> torch.Tensor:
     "XᵀX of `train` and `held` together, from `gram` = `train`'s XᵀX: adds the cross terms and `held`'s own (same ids)."
     if held.n_users != train.n_users or held.n_items != train.n_items: raise FmrecError("gram_added: train and held must share their ids")
-    cross = torch.from_numpy((_ones_csr(train).T.tocsr() @ _ones_csr(held)).toarray())
+    cross = torch.from_numpy((interaction_csr(train).T.tocsr() @ interaction_csr(held)).toarray())
     return gram + cross + cross.T + gram_matrix(held)
 
 # %% ../nbs/04_mf.ipynb #2572dbe2

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from .data import Dataset, FmrecError
 from .model import ClosedForm, Factorised
+from .mf import interaction_csr
 
 # %% auto #0
 __all__ = ['implicit_class', 'ImplicitPeer']
@@ -37,8 +38,7 @@ class ImplicitPeer(ClosedForm, Factorised):
     def fit(self, train: Dataset) -> ImplicitPeer:
         "Fit on the binary user × item matrix of `train`."
         cls = implicit_class(self.kind)
-        import scipy.sparse as sp
-        X = sp.csr_matrix((np.ones(train.n_interactions, np.float32), (train.users, train.items)), shape=(train.n_users, train.n_items))
+        X = interaction_csr(train); X.sum_duplicates()         # canonical: each row's items sorted, as implicit reads them
         kw = dict(factors=self.factors, random_state=self.seed, num_threads=1)
         if self.iterations: kw['iterations'] = self.iterations
         try: from threadpoolctl import threadpool_limits; limits = threadpool_limits(1)   # BLAS on one thread too
