@@ -87,6 +87,7 @@ def train_main(
     init_std: float = None,         # fm, lfm, deepfm: standard deviation of the initial factors (default fm 0.01, lfm and deepfm 0.1)
     user_id: Annotated[bool, {'help': 'fm, lfm, deepfm: leave the user-id field out (needs --history or --recent) (default: keep it)'}] = True,
     fields: str = None,             # fm, lfm, deepfm: item side fields to use, comma-separated, all or none (default: fm none, lfm and deepfm all)
+    field_dropout: float = None,    # fm, lfm, deepfm: in training, drop each row's side fields with this probability, scaling the rest (default 0)
     alpha: float = None,            # lmf, lfm: confidence 1 + alpha·r of the positives
     recency: float = None,          # trained models: weigh each user's positives by ((rank+1)/n)^RECENCY in the loss, recent ones most (default 0)
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
@@ -125,7 +126,7 @@ def train_main(
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
+                 loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, field_dropout=field_dropout, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
                  max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds,
                  release_filter=release_filter or None)

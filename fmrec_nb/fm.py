@@ -167,15 +167,17 @@ class FieldFM(Trainable):
     losses = LOSSES                    # the losses a model of the class can train with
     def __init__(self, train: Dataset, factors: int = 64, item_fields=None, user_fields=None, pooling: str = 'mean',
                  loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0, history: float = None,
-                 user_id: bool = True, recent: int = None, recent_latest: float = 0.0):
+                 user_id: bool = True, recent: int = None, recent_latest: float = 0.0, field_dropout: float = 0.0):
         super().__init__()
         if isinstance(train, dict): train = layout_dataset(train)        # rebuilt by `load_model` from `config()`
         check_loss(loss, type(self).__name__, self.losses)
         if not (isinstance(factors, int) and factors >= 1): raise FmrecError(f"{type(self).__name__}: factors must be a positive integer, got {factors!r}")
         if history is None and recent is None and not user_id:
             raise FmrecError(f"{type(self).__name__}: without the user id (user_id=False) the user needs the history field (history=alpha) or the recent one (recent=window)")
+        if not 0 <= field_dropout < 1: raise FmrecError(f"{type(self).__name__}: field_dropout must be in [0, 1), got {field_dropout!r}")
         self.n_users, self.n_items, self.factors, self.pooling = train.n_users, train.n_items, factors, pooling
         self.loss_name, self.reg, self.init_std, self.seed, self.user_id = loss, float(reg), float(init_std), seed, bool(user_id)
+        self.field_dropout = float(field_dropout)
         self.user_side = FieldBags(train.n_users, pick_fields(train.user_fields, user_fields, 'user'), factors, pooling, 'user', user_id)
         self.item_side = FieldBags(train.n_items, pick_fields(train.item_fields, item_fields, 'item'), factors, pooling, 'item')
         self.history = None if history is None else HistoryBag(train.n_users, train.n_items, factors, history)
@@ -202,6 +204,13 @@ class FieldFM(Trainable):
         "The history and recent fields (if any) take `train`'s interactions as each user's bags."
         for bag in self.context_bags(): bag.observe(train)
 
+    def drop_fields(self, fields: list) -> list:
+        "In training, each row's side fields (not its id) zeroed with probability `field_dropout`, the rest scaled by 1/(1 − p)."
+        p = self.field_dropout
+        if not (self.training and p > 0): return fields
+        keep = lambda o: o * ((torch.rand(*o.shape[:-1], 1, device=o.device) >= p) / (1 - p))
+        return [fields[0], *(keep(o) for o in fields[1:])]
+
     def side_terms(self, side: str, fields: list) -> tuple:
         "What a score needs from one side's pooled fields: Σ e_f, the side-only score, Σ‖e_f‖² (see `fm_side`)."
         return fm_side(fields)
@@ -210,7 +219,7 @@ class FieldFM(Trainable):
     def encode(self, side: str, rows: torch.Tensor, exclude: torch.Tensor = None) -> tuple:
         "`side_terms` of `rows` (any shape) of side 'user' or 'item', once per distinct row; `exclude`: each row's positive (left out of its history, the end of its recent window)."
         uniq, inv = torch.unique(rows, return_inverse=True)
-        fields = {'user': self.user_side, 'item': self.item_side}[side](uniq)
+        fields = self.drop_fields({'user': self.user_side, 'item': self.item_side}[side](uniq))
         bags = self.context_bags() if side == 'user' else []
         if not bags: return tuple(t[inv] for t in self.side_terms(side, fields))
         if exclude is None: return tuple(t[inv] for t in self.side_terms(side, [*fields, *(b(uniq) for b in bags)]))
@@ -247,7 +256,7 @@ class FieldFM(Trainable):
                     loss=self.loss_name, reg=self.reg, init_std=self.init_std, seed=self.seed,
                     history=None if self.history is None else self.history.alpha, user_id=self.user_id,
                     recent=None if self.recent is None else self.recent.window,
-                    recent_latest=0.0 if self.recent is None else self.recent.latest)
+                    recent_latest=0.0 if self.recent is None else self.recent.latest, field_dropout=self.field_dropout)
 
 # %% ../nbs/05_fm.ipynb #f38392f9
 @patch

@@ -76,10 +76,10 @@ def _item_fields(v):
 def _fm_kw(o: dict) -> dict:
     "The FM family's keyword arguments from the options."
     kw = dict(reg=o['reg'], seed=o['seed'], history=o['history'], user_id=o['user_id'], item_fields=_item_fields(o['fields']), init_std=o['init_std'], recent=o['recent'],
-              recent_latest=o['recent_latest'])
+              recent_latest=o['recent_latest'], field_dropout=o['field_dropout'])
     return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
 
-FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, recent=None, recent_latest=0.0, user_id=True, fields=None, **FIT_DEFAULTS)
+FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, recent=None, recent_latest=0.0, user_id=True, fields=None, field_dropout=0.0, **FIT_DEFAULTS)
 SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002)    # chosen on the validation split (experiments/fm_study)
 
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
@@ -142,7 +142,7 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'reg': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'), 'alpha': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
            'lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'history': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
            'init_std': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'recent': (int, lambda v: v >= 1, 'a positive integer'),
-           'recent_latest': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'),
+           'recent_latest': (float, lambda v: 0 <= v <= 1, 'a number in [0, 1]'), 'field_dropout': (float, lambda v: 0 <= v < 1, 'a number in [0, 1)'),
            'fields': (str, lambda v: v in ('none', 'all') or bool(_item_fields(v)), "'none', 'all' or comma-separated field names"),
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
            'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
