@@ -262,10 +262,10 @@ class FieldFM(Trainable):
 @patch
 @torch.no_grad()
 def fm_vectors(self: FieldFM, side: str, exact: bool = False, rows=None) -> torch.Tensor:
-    "FM-part decomposition: user rows `[S_u, 1(, b_U)]`, item rows `[S_i, b_I + b(, 1)]` (all rows by default)."
+    "FM-part decomposition, in eval mode (no field dropout): user rows `[S_u, 1(, b_U)]`, item rows `[S_i, b_I + b(, 1)]` (all rows by default)."
     n = {'user': self.n_users, 'item': self.n_items}[side]
     rows = torch.arange(n, device=self.bias.device) if rows is None else torch.as_tensor(rows, device=self.bias.device)
-    S, a = self.encode(side, rows)[:2]
+    with evaluating(self): S, a = self.encode(side, rows)[:2]
     one = torch.ones_like(a)
     extra = [one, a] if side == 'user' else [a + self.bias, one]
     return torch.cat([S, *(c[:, None] for c in extra[:1 + bool(exact)])], 1)
