@@ -26,6 +26,9 @@ training settings: 4 sampled negatives per positive, the automatic batch size), 
   5. DeepFM's losses (`--deepfm`, that part only): DeepFM (all side fields) one eager epoch with BPR over 4 negatives
      (its former default) and with the sampled softmax over 64 (its default), next to MF's BPR epoch, extrapolated
      as in 1.
+  6. A teacher (`--teacher`, that part only): FM on the ids with the full softmax, one eager epoch without and with
+     EASE as its teacher (`--teacher ease`, λ `--teacher-lam`, fitted on all the data), extrapolated as in 1, and the
+     one-off cost of the teacher: EASE's fit and `teacher_log_probs` (the [users, items] soft targets).
 Prints a table with the ratios to MF and, as the last line, one JSON object with the numbers.
 
     python benchmarks/fm.py                                                  # full scale, CPU
@@ -33,14 +36,15 @@ Prints a table with the ratios to MF and, as the last line, one JSON object with
     python benchmarks/fm.py --n-users 600 --n-items 300 --n-inter 20000 --batches 3   # smoke test
     python benchmarks/fm.py --only-losses --batches 5 --threads 1                # part 3 only
     python benchmarks/fm.py --fpmc --batches 3 --threads 1                       # part 4 only
+    python benchmarks/fm.py --teacher --batches 5 --threads 1                    # part 6 only
 """
 import argparse, contextlib, json, math, time
 import numpy as np
 import torch
 import fmrec_nb.fm, fmrec_nb.mf
 from fmrec_nb.data import synthetic_dataset
-from fmrec_nb.model import catalogue_loss, distinct_rows
-from fmrec_nb.mf import MF
+from fmrec_nb.model import catalogue_loss, distinct_rows, teacher_log_probs
+from fmrec_nb.mf import EASE, MF
 from fmrec_nb.fm import FM, LFM, DeepFM
 from fmrec_nb.train import auto_batch_size, epoch_order, fit
 from fmrec_nb.topk import resolve_device
@@ -87,7 +91,7 @@ def matmul_gflops(dev, n: int = 2048, reps: int = 3) -> float:
 def softmax_per_row():
     "Inside: MF and FM train the full softmax with one row of logits per interaction (the baseline)."
     saved = fmrec_nb.mf.user_catalogue_loss, fmrec_nb.fm.user_catalogue_loss
-    per_row = lambda users, p, q, b, pos, weight=None: catalogue_loss(torch.addmm(b, p, q.T), pos, weight)
+    per_row = lambda users, p, q, b, pos, weight=None, teacher=None, teacher_weight=0.0: catalogue_loss(torch.addmm(b, p, q.T), pos, weight)   # no teacher here
     fmrec_nb.mf.user_catalogue_loss = fmrec_nb.fm.user_catalogue_loss = per_row
     try: yield
     finally: fmrec_nb.mf.user_catalogue_loss, fmrec_nb.fm.user_catalogue_loss = saved
@@ -150,6 +154,21 @@ def time_deepfm(ds, a, bs, dev) -> dict:
     return out
 
 
+def time_teacher(ds, a, bs, dev) -> dict:
+    "Seconds of EASE's fit and of its soft targets, and eager epoch seconds of FM (ids, full softmax) without and with them."
+    t = time.perf_counter(); ease = EASE(a.teacher_lam).fit(ds); fit_s = time.perf_counter() - t
+    t = time.perf_counter(); lp = teacher_log_probs(ease, ds); targets_s = time.perf_counter() - t
+    del ease
+    print(f"  EASE fit {fit_s:.1f} s, its soft targets {targets_s:.1f} s ({lp.numel() * 4 / 2**30:.2f} GiB)", flush=True)
+    out = {'ease_fit_s': fit_s, 'teacher_targets_s': targets_s}
+    for name, teacher in (('FM ids softmax', None), ('FM ids softmax, EASE teacher', lp)):
+        m = FM(ds, a.dim, item_fields=[], loss='softmax', seed=a.seed).teach(teacher).to(dev)
+        out[name], _ = time_epoch(m, ds, a.batches, bs, a.n_neg, dev, False, a.seed)
+        print(f"  {name}: {out[name]:.1f} s an epoch", flush=True)
+    out['teacher_epoch_ratio'] = out['FM ids softmax, EASE teacher'] / out['FM ids softmax']
+    return out
+
+
 def time_topk(fn, dev):
     sync(dev); t = time.perf_counter(); out = fn(); sync(dev)
     return time.perf_counter() - t, out
@@ -167,6 +186,8 @@ def main():
     p.add_argument('--losses', default='bpr,sampled-softmax,softmax', help='part 3: the losses timed for MF and FM')
     p.add_argument('--only-losses', action='store_true', help='run part 3 only')
     p.add_argument('--fpmc', action='store_true', help='run part 4 only (FM on the ids, softmax, with and without the recent field)')
+    p.add_argument('--teacher', action='store_true', help="run part 6 only (FM's softmax epoch without and with EASE as its teacher)")
+    p.add_argument('--teacher-lam', type=float, default=500.0, help="part 6: EASE's L2 weight")
     p.add_argument('--deepfm', action='store_true', help="run part 5 only (DeepFM's epoch with BPR over 4 negatives and the sampled softmax over 64)")
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
@@ -180,6 +201,10 @@ def main():
     models = {'MF': lambda: MF(ds.n_users, ds.n_items, a.dim, reg=3e-3, seed=a.seed),
               'FM': lambda: FM(ds, a.dim, seed=a.seed), 'LFM': lambda: LFM(ds, a.dim, seed=a.seed),
               'DeepFM': lambda: DeepFM(ds, a.dim, seed=a.seed)}
+    if a.teacher:
+        print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
+                          'n_interactions': ds.n_interactions, 'batch_size': bs, 'teacher': time_teacher(ds, a, bs, dev)}))
+        return
     if a.deepfm:
         print(json.dumps({'device': str(dev), 'threads': torch.get_num_threads(), 'n_users': ds.n_users, 'n_items': ds.n_items,
                           'n_interactions': ds.n_interactions, 'batch_size': bs, 'deepfm': time_deepfm(ds, a, bs, dev)}))

@@ -88,6 +88,10 @@ def train_main(
     user_id: Annotated[bool, {'help': 'fm, lfm, deepfm: leave the user-id field out (needs --history or --recent) (default: keep it)'}] = True,
     fields: str = None,             # fm, lfm, deepfm: item side fields to use, comma-separated, all or none (default: fm none, lfm and deepfm all)
     field_dropout: float = None,    # fm, lfm, deepfm: in training, drop each row's side fields with this probability, scaling the rest (default 0)
+    teacher: str = None,            # mf, fm, fpmc with the softmax: also learn EASE's soft targets (ease) or not (none) (default: fm ease, mf and fpmc none)
+    teacher_lam: float = None,      # mf, fm, fpmc with --teacher ease: EASE's L2 weight (default: chosen on the validation split)
+    teacher_weight: float = None,   # mf, fm, fpmc with --teacher ease: the weight of the teacher's cross-entropy beside the softmax (default 1)
+    teacher_temperature: float = None,  # mf, fm, fpmc with --teacher ease: the softmax temperature of EASE's standardised scores (default 2)
     alpha: float = None,            # lmf, lfm: confidence 1 + alpha·r of the positives
     recency: float = None,          # trained models: weigh each user's positives by ((rank+1)/n)^RECENCY in the loss, recent ones most (default 0)
     sampling: str = None,           # trained models: uniform or pop (popularity-proportional negatives)
@@ -126,7 +130,7 @@ def train_main(
     rank, _, world = launched_world()                                     # (0, 0, 1) unless started by torchrun or --nproc
     say = None if quiet or rank > 0 else (lambda *a: print(*a, flush=True))
     given = dict(epochs=epochs, factors=factors, lr=lr, reg=reg, n_neg=n_neg, batch_size=batch_size,
-                 loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, field_dropout=field_dropout, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
+                 loss=loss, history=history, recent=recent, recent_latest=recent_latest, init_std=init_std, user_id=None if user_id else False, fields=fields, field_dropout=field_dropout, teacher=teacher, teacher_lam=teacher_lam, teacher_weight=teacher_weight, teacher_temperature=teacher_temperature, alpha=alpha, recency=recency, sampling=sampling, batch_by=batch_by, patience=patience, lam=lam,
                  max_len=max_len, layers=layers, heads=heads, dropout=dropout, windows=windows, select_on=select_on, members=members, weight_step=weight_step, normalise=normalise, rank_k=rank_k,
                  generator=generator, candidates=candidates, cuts=cuts, ranker=ranker, rounds=rounds,
                  release_filter=release_filter or None)

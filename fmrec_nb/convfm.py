@@ -262,6 +262,7 @@ def attentive(bags: FieldBags, train: Dataset, side: str, attention_size: int) -
 class CFM(FieldFM):
     "Convolutional FM (Xin et al., 2019): bias + first-order weights + a 3D CNN over the cube of field-vector outer products."
     losses = ('bpr', 'bce', 'sampled-softmax')    # a full softmax would run the CNN on every (user, item) pair of a batch
+    pair_net = 'CNN'
     def __init__(self, train: Dataset, factors: int = 64, channels: int = 32, dropout: float = 0.2, pairs: str = 'all',
                  attention: bool = False, attention_size: int = 32, memory_mb: float = 256, **kw):
         if isinstance(train, dict): train = layout_dataset(train)          # rebuilt by `load_model` from `config()`

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .data import Dataset, FmrecError, SideField
 from .topk import topk_from_candidates, topk_from_factors
-from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, check_loss, evaluating, sampled_loss, user_catalogue_loss
+from .model import LOSSES, Factorised, Recommender, Trainable, catalogue_loss, check_loss, evaluating, sampled_loss, teacher_loss, user_catalogue_loss
 from .mf import ConfidenceWeighted
 
 # %% auto #0
@@ -165,6 +165,7 @@ class FieldFM(Trainable):
     "The FM part shared by `FM`, `LFM`, `DeepFM` and `CFM`: field bags of users and items, pair scores, loss, decomposition."
     proposer = None                    # a model whose FM factors propose candidates (CFM sets its starting FM)
     losses = LOSSES                    # the losses a model of the class can train with
+    pair_net = None                    # the network a subclass runs on every (user, item) pair it scores ('MLP', 'CNN')
     def __init__(self, train: Dataset, factors: int = 64, item_fields=None, user_fields=None, pooling: str = 'mean',
                  loss: str = 'bpr', reg: float = 3e-3, init_std: float = 0.1, seed: int = 0, history: float = None,
                  user_id: bool = True, recent: int = None, recent_latest: float = 0.0, field_dropout: float = 0.0):
@@ -242,8 +243,11 @@ class FieldFM(Trainable):
         if self.loss_name == 'softmax':                                  # FM algebra: [B, n_items] in one product
             Su, au, qu = eu[0][:, 0], eu[1], eu[2]                       # user-only terms and bias change no softmax:
             Si, ai, qi = self.encode('item', torch.arange(self.n_items, device=pos.device))[:3]   # in the graph times 0 (DDP)
-            ce = (catalogue_loss(torch.addmm(ai, Su, Si.T), pos, weight) if per_row                     # bags per row
-                  else user_catalogue_loss(users, Su, Si, ai, pos, weight))                             # a product per user
+            T = self.teacher_on(pos.device)
+            if per_row:                                                                                 # bags per row
+                logits = torch.addmm(ai, Su, Si.T)
+                ce = catalogue_loss(logits, pos, weight) + (0 if T is None else self.teacher_weight * teacher_loss(logits, T[users]))
+            else: ce = user_catalogue_loss(users, Su, Si, ai, pos, weight, T, self.teacher_weight)   # a product per user
             return ce + self.reg * (qu.sum() + qi[pos].sum()) / len(users) + 0 * (au.sum() + self.bias)
         s, l2 = self.score(eu, self.encode('item', torch.cat([pos[:, None], neg], 1)))
         return sampled_loss(s, self.loss_name, weight) + self.reg * l2 / len(users)
@@ -310,6 +314,7 @@ class DeepFM(FieldFM):
     "DeepFM: the FM part plus an MLP over the concatenated field vectors it shares; exact block scoring, or re-ranking."
     compile_by_default = False          # benchmarks/fm.py: a compiled epoch was 1.6× slower than an eager one on the CPU
     losses = ('bpr', 'bce', 'sampled-softmax')   # a full softmax would run the MLP on every (user, item) pair of a batch
+    pair_net = 'MLP'
     def __init__(self, train: Dataset, factors: int = 64, hidden=(64, 32), memory_mb: float = 64, **kw):
         super().__init__(train, factors, **kw)
         self.hidden, self.memory_mb = tuple(int(h) for h in hidden), memory_mb

@@ -208,7 +208,8 @@ class MF(Trainable, Factorised):
         l2 = self.reg * (p.pow(2).sum() + q.pow(2).sum()) / len(users)
         if self.loss_name == 'softmax':                                     # every item competes: one [B, n_items] product
             unused = 0 * self.user_bias(users).sum()                        # b_u changes no softmax; in the graph for DDP
-            return user_catalogue_loss(users, p, self.item.weight, self.item_bias.weight[:, 0], pos, weight) + l2 + unused
+            return user_catalogue_loss(users, p, self.item.weight, self.item_bias.weight[:, 0], pos, weight,
+                                       self.teacher_on(users.device), self.teacher_weight) + l2 + unused
         s = (q * p[:, None]).sum(-1) + self.item_bias(items)[..., 0] + self.user_bias(users)
         return sampled_loss(s, self.loss_name, weight) + l2
 

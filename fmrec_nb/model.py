@@ -6,6 +6,7 @@ Docs: https://fmrec.github.io/fmrec/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #2c657b62
 from __future__ import annotations
+import math
 from contextlib import contextmanager
 from typing import Callable
 import torch
@@ -13,12 +14,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 import numpy as np
 from .data import Dataset, FmrecError, last_years, release_years
-from .topk import topk_for_users, topk_from_factors
+from .topk import seen_csr, topk_for_users, topk_from_factors
 
 # %% auto #0
 __all__ = ['LOSSES', 'evaluating', 'release_limits', 'newer_items', 'Recommender', 'Factorised', 'frozen_scorer', 'ClosedForm',
            'Trainable', 'check_loss', 'sampled_loss', 'weighted_mean', 'catalogue_loss', 'distinct_rows',
-           'user_catalogue_loss']
+           'user_catalogue_loss', 'teacher_log_probs', 'teacher_loss']
 
 # %% ../nbs/03_model.ipynb #249836a2
 @contextmanager
@@ -111,6 +112,18 @@ class Trainable(Recommender, nn.Module):
     def negatives(self) -> bool:
         "Whether `loss` reads sampled negatives (the full-catalogue softmax does not: `fit` then passes `neg [B, 0]`)."
         return self.loss_name != 'softmax'
+    teacher, teacher_weight = None, 0.0   # `teach`: a teacher's log-probabilities [n_users, n_items] and their weight in the loss
+    def teach(self, log_probs: torch.Tensor = None, weight: float = 1.0) -> 'Trainable':
+        "Learn from a teacher too: `log_probs [n_users, n_items]` (`teacher_log_probs`) weighted by `weight` beside the softmax; None: none."
+        if log_probs is not None and self.loss_name != 'softmax':
+            raise FmrecError(f"{type(self).__name__}: a teacher needs the full softmax (--loss softmax), not {self.loss_name!r}")
+        if not weight >= 0: raise FmrecError(f"teacher weight must be >= 0, got {weight!r}")
+        self.teacher, self.teacher_weight = log_probs, float(weight)
+        return self
+    def teacher_on(self, device) -> torch.Tensor:
+        "The teacher's log-probabilities on `device` (moved there once), or None."
+        if self.teacher is not None and self.teacher.device != torch.device(device): self.teacher = self.teacher.to(device)
+        return self.teacher
     def observe(self, train):
         "Take what the model reads from the training interactions themselves (a user's history); `fit` calls it first."
     def loss(self, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor, weight: torch.Tensor = None) -> torch.Tensor:
@@ -155,8 +168,36 @@ def distinct_rows(keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return first.scatter_reduce_(0, inv, torch.arange(len(keys), device=keys.device), 'amin'), inv
 
 def user_catalogue_loss(users: torch.Tensor, p: torch.Tensor, q: torch.Tensor, b: torch.Tensor, pos: torch.Tensor,
-                        weight: torch.Tensor = None) -> torch.Tensor:
+                        weight: torch.Tensor = None, teacher: torch.Tensor = None, teacher_weight: float = 0.0) -> torch.Tensor:
     "`catalogue_loss` of the logits `p · qᵀ + b` (`p [B, d]` equal for equal `users`, `q [n, d]`, `b [n]`), the product made once per distinct user."
     first, inv = distinct_rows(users)
-    lse = torch.logsumexp(torch.addmm(b, p[first], q.T), 1)          # [U, n]: each user's normaliser, once
-    return weighted_mean(lse[inv] - (torch.linalg.vecdot(p, q[pos]) + b[pos]), weight)
+    logits = torch.addmm(b, p[first], q.T)                          # [U, n]: each user's logits and normaliser, once
+    loss = weighted_mean(torch.logsumexp(logits, 1)[inv] - (torch.linalg.vecdot(p, q[pos]) + b[pos]), weight)
+    if teacher is None: return loss
+    return loss + teacher_weight * teacher_loss(logits, teacher[users[first]])   # `teacher_loss`: below; the teacher's rows [n_users, n]
+
+# %% ../nbs/03_model.ipynb #ed8f8b7c
+def teacher_log_probs(teacher: Recommender, train: Dataset, temperature: float = 2.0, block: int = 1024) -> torch.Tensor:
+    "`[n_users, n_items]`: log softmax of each user's standardised `teacher` scores / `temperature` over the unseen items; −inf on the seen."
+    if not temperature > 0: raise FmrecError(f"teacher temperature must be positive, got {temperature!r}")
+    indptr, indices = seen_csr(train)
+    out = torch.empty(train.n_users, train.n_items)
+    with evaluating(teacher):
+        for a in range(0, train.n_users, block):
+            users = torch.arange(a, min(a + block, train.n_users))
+            S = teacher.score_block(users).detach().to('cpu', torch.float32)
+            counts = indptr[a + 1:a + len(users) + 1] - indptr[a:a + len(users)]     # consecutive users: one slice of the CSR
+            seen = torch.zeros(S.shape, dtype=torch.bool)
+            seen[torch.repeat_interleave(torch.arange(len(users)), counts), indices[int(indptr[a]):int(indptr[a + len(users)])]] = True
+            n = (~seen).sum(1, keepdim=True).clamp(min=1)
+            mean = S.masked_fill(seen, 0).sum(1, keepdim=True) / n
+            sd = ((S - mean).masked_fill(seen, 0).pow(2).sum(1, keepdim=True) / n).sqrt().clamp(min=1e-12)
+            lp = ((S - mean) / sd / temperature).masked_fill(seen, -math.inf).log_softmax(1)
+            out[a:a + len(users)] = lp.nan_to_num(nan=-math.inf, neginf=-math.inf)        # a user who has seen every item: no target
+    return out
+
+def teacher_loss(logits: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
+    "Mean over rows of the cross-entropy of `log_probs [U, n]` (−inf: seen) against the softmax of `logits [U, n]` over the same unseen items."
+    seen = log_probs.isneginf()
+    student = logits.masked_fill(seen, torch.finfo(logits.dtype).min).log_softmax(1).masked_fill(seen, 0)   # finite: no NaN gradient
+    return -(log_probs.exp() * student).sum(1).mean()

@@ -16,7 +16,7 @@ import torch.nn as nn
 from .data import Dataset, FmrecError, write_atomic
 from .split import held_last, split_like_leaderboard
 from .topk import resolve_device
-from .model import LOSSES, Recommender, Trainable
+from .model import LOSSES, Recommender, Trainable, teacher_log_probs
 from .mf import EASE, LMF, MF, Popularity, ease_space, gram_added, gram_matrix
 from .fm import FM, LFM, DeepFM
 from .convfm import CFM, scoring_plan
@@ -27,10 +27,10 @@ from .train import refit as refit_model
 
 # %% auto #0
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'RANK_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS',
-           'SASREC_DEFAULTS', 'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options', 'check_device',
-           'check_seed_threads', 'class_path', 'saved_form', 'model_from_saved', 'save_model', 'load_model',
-           'available_memory', 'check_ease_memory', 'check_held_out', 'epoch_metric', 'job_key', 'refit_validated',
-           'train_validated']
+           'SASREC_DEFAULTS', 'TEACHERS', 'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options',
+           'check_device', 'check_seed_threads', 'class_path', 'saved_form', 'model_from_saved', 'save_model',
+           'load_model', 'available_memory', 'check_ease_memory', 'taught', 'pair_cost_note', 'check_held_out',
+           'epoch_metric', 'job_key', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency', 'batch_by')
@@ -80,7 +80,8 @@ def _fm_kw(o: dict) -> dict:
     return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
 
 FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, recent=None, recent_latest=0.0, user_id=True, fields=None, field_dropout=0.0, **FIT_DEFAULTS)
-SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002)    # chosen on the validation split (experiments/fm_study)
+SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002,    # chosen on the validation split (experiments/fm_study)
+                        teacher='none', teacher_lam=None, teacher_weight=1.0, teacher_temperature=2.0)
 
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
 register_model('ease', EASE, lambda tr, o: EASE(o['lam']), dict(lam=None),
@@ -90,12 +91,12 @@ register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], 
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
 register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01},   # ids only, MF's initial scale: both won on validation (experiments/fm_study)
-               help='factorization machine over user and item ids (--fields: and side fields; --history) with the full softmax (or BPR, BCE, sampled softmax)')
+               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01, 'teacher': 'ease'},   # ids only, MF's initial scale, EASE as a teacher: each won on validation (experiments/fm_study)
+               help='factorization machine over user and item ids (--fields: and side fields; --history), full softmax with EASE as a teacher (or BPR, BCE, sampled softmax)')
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
 register_model('fpmc', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               {**MODELS['fm'].defaults, 'recent': 3},   # fm's defaults plus the window, chosen on validation (experiments/fm_study)
+               {**MODELS['fm'].defaults, 'recent': 3, 'teacher': 'none'},   # fm's defaults plus the window, chosen on validation (experiments/fm_study); no teacher: not validated with one
                help="FPMC (Rendle et al. 2010) as an FM: user id, item id and the user's latest items (--recent 3), full softmax; the next items")
 register_model('deepfm', DeepFM, lambda tr, o: DeepFM(tr, o['factors'], **_fm_kw(o)),
                {**FM_DEFAULTS, 'loss': 'sampled-softmax', 'n_neg': 64},   # chosen on validation (experiments/fm_study)
@@ -136,6 +137,8 @@ for _kind in ImplicitPeer.KINDS:
                    dict(factors=64), help=f"the implicit library's {_kind.upper()} (peer baseline; needs `implicit`)")
 
 # %% ../nbs/09_registry.ipynb #24f71bff
+TEACHERS = ('none', 'ease')     # `--teacher`: a model whose soft targets a full-softmax model learns from too (03_model)
+
 _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (int, lambda v: v >= 1, 'a positive integer'),
            'n_neg': (int, lambda v: v >= 1, 'a positive integer'), 'batch_size': (int, lambda v: v >= 1, 'a positive integer'),
            'patience': (int, lambda v: v >= 0, 'an integer >= 0'), 'lr': (float, lambda v: 0 < v < math.inf, 'a positive number'),
@@ -147,7 +150,9 @@ _CHECKS = {'epochs': (int, lambda v: v >= 1, 'a positive integer'), 'factors': (
            'loss': (str, lambda v: v in LOSSES, ' or '.join(map(repr, LOSSES))), 'sampling': (str, lambda v: v in ('uniform', 'pop'), "'uniform' or 'pop'"),
            'recency': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
            'batch_by': (str, lambda v: v in BATCH_BY, ' or '.join(map(repr, BATCH_BY))),
-           'release_filter': (bool, lambda v: True, 'true or false')}
+           'release_filter': (bool, lambda v: True, 'true or false'), 'teacher': (str, lambda v: v in TEACHERS, ' or '.join(map(repr, TEACHERS))),
+           'teacher_lam': (float, lambda v: 0 < v < math.inf, 'a positive number'), 'teacher_weight': (float, lambda v: 0 <= v < math.inf, 'a number >= 0'),
+           'teacher_temperature': (float, lambda v: 0 < v < math.inf, 'a positive number')}
 
 def flag(k: str) -> str:
     "The command-line flag of option `k`."
@@ -166,7 +171,11 @@ def model_options(model: str, given: dict) -> dict:
             allowed = spec.cls.losses; ok, what = (lambda v: v in allowed), ' or '.join(map(repr, allowed))
         if typ is float and isinstance(v, int) and not isinstance(v, bool): v = given[k] = float(v)
         if not isinstance(v, typ) or (isinstance(v, bool) and typ is not bool) or not ok(v): raise FmrecError(f"{flag(k)} must be {what}, got {v!r}")
-    return {**spec.defaults, **given}
+    opts = {**spec.defaults, **given}
+    if opts.get('teacher', 'none') != 'none' and opts.get('loss') != 'softmax':   # a default teacher goes with the default loss
+        if 'teacher' in given: raise FmrecError(f"--teacher {opts['teacher']} needs --loss softmax (the student learns the teacher's softmax), got --loss {opts['loss']}")
+        opts['teacher'] = 'none'
+    return opts
 
 def check_device(device: str) -> torch.device:
     "The torch device of `device` ('auto', 'cpu', 'cuda', 'cuda:N'), or an `FmrecError` naming `--device`."
@@ -237,6 +246,25 @@ def check_ease_memory(n_items: int, available: int = None, copies: int = 5, item
                          "train mf or fm instead")
     return need
 
+# %% ../nbs/09_registry.ipynb #9c605fa4
+def taught(m: Recommender, train: Dataset, opts: dict, teacher: Recommender = None) -> Recommender:
+    "`m` with its teacher's soft targets on `train` when `opts` name one (`teacher`: fitted on `train` already; else EASE with `teacher_lam`)."
+    if opts.get('teacher', 'none') == 'none': return m
+    need, have = 4 * train.n_users * train.n_items, available_memory()        # the targets: one float32 per (user, item)
+    if need > have / 2: raise FmrecError(f"--teacher {opts['teacher']}: its soft targets for {train.n_users:,} users × {train.n_items:,} items "
+                                         f"need {need / 2**30:.1f} GiB, more than half the {have / 2**30:.1f} GiB available; use --teacher none")
+    if teacher is None: teacher = EASE(opts['teacher_lam']).fit(train)
+    return m.teach(teacher_log_probs(teacher, train, opts['teacher_temperature']), opts['teacher_weight'])
+
+# %% ../nbs/09_registry.ipynb #551f6b34
+def pair_cost_note(model: str, opts: dict, n_interactions: int):
+    "The line a job prints about a pair network's cost an epoch under the sampled softmax, or None when the model has no such network."
+    net = getattr(MODELS[model].cls, 'pair_net', None)
+    if net is None or opts.get('loss') != 'sampled-softmax': return None
+    per, pairs = 1 + opts['n_neg'], n_interactions * (1 + opts['n_neg'])
+    return (f"{model}: its {net} scores {per} items per interaction, {pairs:,} (user, item) pairs an epoch"
+            + (" — minutes an epoch on a CPU; --loss bpr --n-neg 4 is far cheaper" if pairs > 1e8 else ''))
+
 # %% ../nbs/09_registry.ipynb #1f9ebe8e
 def check_held_out(valid: Dataset, split: dict):
     "An `FmrecError` naming the flag to change when the validation split holds nothing out."
@@ -268,7 +296,7 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
 
 def _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram) -> Recommender:
     spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
-    m, t = spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), time.perf_counter()
+    m, t = taught(spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), ds, opts), time.perf_counter()
     if spec.trains:
         say(f"refit on all {ds.n_interactions:,} interactions for {epochs} epochs")
         refit_model(m, ds, epochs, seed=seed, device=device, threads=threads, verbose=not quiet,   # epoch progress: stderr
@@ -316,10 +344,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         gflop = 6 * ds.n_interactions * ds.n_items * (opts['factors'] + 1) / 1e9
         say(f"{model}: the full softmax costs {gflop:,.0f} GFLOP of matrix products an epoch ({ds.n_items:,} items)"
                  + (" — minutes an epoch on a CPU; --loss bpr or --loss sampled-softmax are far cheaper" if gflop > 2000 else ''))
-    if model == 'deepfm' and opts['loss'] == 'sampled-softmax':          # its MLP runs on every (user, item) pair it scores
-        pairs = ds.n_interactions * (1 + opts['n_neg'])
-        say(f"deepfm: its MLP scores {1 + opts['n_neg']} items per interaction, {pairs:,} (user, item) pairs an epoch"
-            + (" — minutes an epoch on a CPU; --loss bpr --n-neg 4 is far cheaper" if pairs > 1e8 else ''))
+    if (note := pair_cost_note(model, opts, ds.n_interactions)): say(note)
     gram = None
     if model == 'ease' and opts['lam'] is None:
         if ease_space(train) == 'items': gram = gram_matrix(train)          # reused by every λ, then by the refit
@@ -330,7 +355,13 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         rows, best_epoch, history = table.reset_index().to_dict('records'), 1, []
         best = next(r for r in rows if r['lam'] == m.lam)
     else:
-        m = spec.build(train, build_opts)
+        teacher = None
+        if opts.get('teacher', 'none') != 'none':                       # its λ (or own options) chosen on the same validation
+            teacher, t_report = _train_validated(ds, opts['teacher'], {'lam': opts['teacher_lam']}, seed, split, False, dev, threads,
+                                                 None if quiet else say, False, jobs)
+            opts['teacher_lam'] = build_opts['teacher_lam'] = t_report['config']['lam']
+            say(f"{model}: learns from {opts['teacher']} (lambda {opts['teacher_lam']:g}) too: weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}")
+        m = taught(spec.build(train, build_opts), train, opts, teacher)
         hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, parts=parts,
                    metric=metric, **fit_kw)
         rows, best, best_epoch, history = hist.rows, hist.best, hist.best_epoch, hist.rows
@@ -340,7 +371,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     gain = None
     if gain_too and spec.trains and len(rows) > 1 and f'{metric}:a' in best:    # what the refit adds, one level down
         say(f"refit gain: the training part cut once more, trained for the chosen epochs and scored on the same answers")
-        gain = refit_gain(lambda tr: spec.build(tr, build_opts), train, valid, rows, halves, seed, metric, 10, dev, split,
+        gain = refit_gain(lambda tr: taught(spec.build(tr, build_opts), tr, opts), train, valid, rows, halves, seed, metric, 10, dev, split,
                           parts, threads=threads, verbose=not quiet, **{k: v for k, v in fit_kw.items() if k not in ('epochs', 'patience')})
         say(f"refit gain {gain['recall@10']:+.4f} recall@10 (validation + refit gain: {honest['recall@10'] + gain['recall@10']:.4f})")
     if refit:
