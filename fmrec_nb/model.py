@@ -118,6 +118,9 @@ class Trainable(Recommender, nn.Module):
         if log_probs is not None and self.loss_name != 'softmax':
             raise FmrecError(f"{type(self).__name__}: a teacher needs the full softmax (--loss softmax), not {self.loss_name!r}")
         if not weight >= 0: raise FmrecError(f"teacher weight must be >= 0, got {weight!r}")
+        shape = (getattr(self, 'n_users', None), getattr(self, 'n_items', None))
+        if log_probs is not None and None not in shape and tuple(log_probs.shape) != shape:
+            raise FmrecError(f"teacher: expected log-probabilities of shape {shape} (users, items), got {tuple(log_probs.shape)}")
         self.teacher, self.teacher_weight = log_probs, float(weight)
         return self
     def teacher_on(self, device) -> torch.Tensor:
