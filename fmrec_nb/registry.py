@@ -356,11 +356,12 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
         best = next(r for r in rows if r['lam'] == m.lam)
     else:
         teacher = None
-        if opts.get('teacher', 'none') != 'none':                       # its λ (or own options) chosen on the same validation
+        if opts.get('teacher', 'none') != 'none':                       # its λ chosen on the same validation, first
+            say(f"{model}: learns from {opts['teacher']} too (weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}); the teacher's job first")
             teacher, t_report = _train_validated(ds, opts['teacher'], {'lam': opts['teacher_lam']}, seed, split, False, dev, threads,
-                                                 None if quiet else say, False, jobs)
+                                                 None if quiet else (lambda msg: say(f"  teacher {opts['teacher']}: {msg}")), False, jobs)
             opts['teacher_lam'] = build_opts['teacher_lam'] = t_report['config']['lam']
-            say(f"{model}: learns from {opts['teacher']} (lambda {opts['teacher_lam']:g}) too: weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}")
+            say(f"{model}: the teacher's lambda {opts['teacher_lam']:g}; training {model}")
         m = taught(spec.build(train, build_opts), train, opts, teacher)
         hist = fit(m, train, valid, seed=seed, device=dev, threads=threads, verbose=not quiet, halves=halves, parts=parts,
                    metric=metric, **fit_kw)
