@@ -29,8 +29,8 @@ from .train import refit as refit_model
 __all__ = ['FIT_OPTIONS', 'FIT_DEFAULTS', 'RANK_DEFAULTS', 'MODELS', 'FM_DEFAULTS', 'SOFTMAX_DEFAULTS', 'CFM_OPTIONS',
            'SASREC_DEFAULTS', 'TEACHERS', 'ModelSpec', 'register_model', 'build_cfm', 'flag', 'model_options',
            'check_device', 'check_seed_threads', 'class_path', 'saved_form', 'model_from_saved', 'save_model',
-           'load_model', 'available_memory', 'check_ease_memory', 'taught', 'pair_cost_note', 'check_held_out',
-           'epoch_metric', 'job_key', 'refit_validated', 'train_validated']
+           'load_model', 'available_memory', 'check_ease_memory', 'check_teacher_memory', 'taught', 'pair_cost_note',
+           'check_held_out', 'epoch_metric', 'job_key', 'refit_validated', 'train_validated']
 
 # %% ../nbs/09_registry.ipynb #1c9240ea
 FIT_OPTIONS = ('epochs', 'lr', 'batch_size', 'n_neg', 'sampling', 'patience', 'recency', 'batch_by')
@@ -247,12 +247,17 @@ def check_ease_memory(n_items: int, available: int = None, copies: int = 5, item
     return need
 
 # %% ../nbs/09_registry.ipynb #9c605fa4
+def check_teacher_memory(ds: Dataset, teacher: str) -> int:
+    "The bytes of a teacher's soft targets on `ds` (one float32 per user and item), or an `FmrecError` naming `--teacher none`."
+    need, have = 4 * ds.n_users * ds.n_items, available_memory()
+    if need > have / 2: raise FmrecError(f"--teacher {teacher}: its soft targets for {ds.n_users:,} users × {ds.n_items:,} items "
+                                         f"need {need / 2**30:.1f} GiB, more than half the {have / 2**30:.1f} GiB available; use --teacher none")
+    return need
+
 def taught(m: Recommender, train: Dataset, opts: dict, teacher: Recommender = None) -> Recommender:
     "`m` with its teacher's soft targets on `train` when `opts` name one (`teacher`: fitted on `train` already; else EASE with `teacher_lam`)."
     if opts.get('teacher', 'none') == 'none': return m
-    need, have = 4 * train.n_users * train.n_items, available_memory()        # the targets: one float32 per (user, item)
-    if need > have / 2: raise FmrecError(f"--teacher {opts['teacher']}: its soft targets for {train.n_users:,} users × {train.n_items:,} items "
-                                         f"need {need / 2**30:.1f} GiB, more than half the {have / 2**30:.1f} GiB available; use --teacher none")
+    check_teacher_memory(train, opts['teacher'])
     if teacher is None: teacher = EASE(opts['teacher_lam']).fit(train)
     return m.teach(teacher_log_probs(teacher, train, opts['teacher_temperature']), opts['teacher_weight'])
 
@@ -357,6 +362,7 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     else:
         teacher = None
         if opts.get('teacher', 'none') != 'none':                       # its λ chosen on the same validation, first
+            check_teacher_memory(ds, opts['teacher'])                    # before the teacher's job, not after it
             say(f"{model}: learns from {opts['teacher']} too (weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}); the teacher's job first")
             teacher, t_report = _train_validated(ds, opts['teacher'], {'lam': opts['teacher_lam']}, seed, split, False, dev, threads,
                                                  None if quiet else (lambda msg: say(f"  teacher {opts['teacher']}: {msg}")), False, jobs)
