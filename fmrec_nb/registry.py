@@ -295,13 +295,18 @@ def refit_validated(ds: Dataset, model: str, opts: dict, epochs: int = None, see
     if jobs is not None and key in jobs:
         if say: say(f"{model}: the refit already done for another member of this job, not done again")
         return jobs[key]
-    m = _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram)
+    m = _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram, jobs)
     if jobs is not None: jobs[key] = m
     return m
 
-def _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram) -> Recommender:
+def _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram, jobs) -> Recommender:
     spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
-    m, t = taught(spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), ds, opts), time.perf_counter()
+    teacher = None
+    if opts.get('teacher', 'none') != 'none':                      # the teacher refit on all of ds too: a blend's EASE member's refit, if it has one
+        check_teacher_memory(ds, opts['teacher'])
+        teacher = refit_validated(ds, opts['teacher'], model_options(opts['teacher'], {'lam': opts['teacher_lam']}), None, seed, device, threads,
+                                  None if quiet else (lambda msg: say(f"  teacher {opts['teacher']}: {msg}")), gram, jobs)
+    m, t = taught(spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), ds, opts, teacher), time.perf_counter()
     if spec.trains:
         say(f"refit on all {ds.n_interactions:,} interactions for {epochs} epochs")
         refit_model(m, ds, epochs, seed=seed, device=device, threads=threads, verbose=not quiet,   # epoch progress: stderr
