@@ -261,6 +261,12 @@ def taught(m: Recommender, train: Dataset, opts: dict, teacher: Recommender = No
     if teacher is None: teacher = EASE(opts['teacher_lam']).fit(train)
     return m.teach(teacher_log_probs(teacher, train, opts['teacher_temperature']), opts['teacher_weight'])
 
+def _teacher_job(ds: Dataset, opts: dict, say: Callable, quiet: bool) -> tuple:
+    "A student's teacher as a job of its own, after the memory check: `(name, options, say)`, options resolved as a blend member's are (so jobs are shared)."
+    name = opts['teacher']
+    check_teacher_memory(ds, name)
+    return name, model_options(name, {'lam': opts['teacher_lam']}), None if quiet else (lambda msg: say(f"  teacher {name}: {msg}"))
+
 # %% ../nbs/09_registry.ipynb #551f6b34
 def pair_cost_note(model: str, opts: dict, n_interactions: int):
     "The line a job prints about a pair network's cost an epoch under the sampled softmax, or None when the model has no such network."
@@ -303,9 +309,8 @@ def _refit_validated(ds, model, opts, epochs, seed, device, threads, say, gram, 
     spec, quiet, say = MODELS[model], say is None, say or (lambda *a: None)
     teacher = None
     if opts.get('teacher', 'none') != 'none':                      # the teacher refit on all of ds too: a blend's EASE member's refit, if it has one
-        check_teacher_memory(ds, opts['teacher'])
-        teacher = refit_validated(ds, opts['teacher'], model_options(opts['teacher'], {'lam': opts['teacher_lam']}), None, seed, device, threads,
-                                  None if quiet else (lambda msg: say(f"  teacher {opts['teacher']}: {msg}")), gram, jobs)
+        t_name, t_opts, t_say = _teacher_job(ds, opts, say, quiet)
+        teacher = refit_validated(ds, t_name, t_opts, None, seed, device, threads, t_say, gram, jobs)
     m, t = taught(spec.build(ds, {**opts, 'seed': seed, 'threads': threads}), ds, opts, teacher), time.perf_counter()
     if spec.trains:
         say(f"refit on all {ds.n_interactions:,} interactions for {epochs} epochs")
@@ -367,10 +372,9 @@ def _train_validated(ds, model, options, seed, split, refit, device, threads, sa
     else:
         teacher = None
         if opts.get('teacher', 'none') != 'none':                       # its λ chosen on the same validation, first
-            check_teacher_memory(ds, opts['teacher'])                    # before the teacher's job, not after it
-            say(f"{model}: learns from {opts['teacher']} too (weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}); the teacher's job first")
-            teacher, t_report = _train_validated(ds, opts['teacher'], {'lam': opts['teacher_lam']}, seed, split, False, dev, threads,
-                                                 None if quiet else (lambda msg: say(f"  teacher {opts['teacher']}: {msg}")), False, jobs)
+            t_name, t_opts, t_say = _teacher_job(ds, opts, say, quiet)  # the memory check before the teacher's job, not after it
+            say(f"{model}: learns from {t_name} too (weight {opts['teacher_weight']:g}, temperature {opts['teacher_temperature']:g}); the teacher's job first")
+            teacher, t_report = _train_validated(ds, t_name, t_opts, seed, split, False, dev, threads, t_say, False, jobs)
             opts['teacher_lam'] = build_opts['teacher_lam'] = t_report['config']['lam']
             say(f"{model}: the teacher's lambda {opts['teacher_lam']:g}; training {model}")
         m = taught(spec.build(train, build_opts), train, opts, teacher)
