@@ -126,7 +126,7 @@ def blend_table(members: list, train: Dataset, valid: Dataset, weights: list, na
                          for j, w in enumerate(weights)])
 
 # %% ../nbs/15_blend.ipynb #d5cb43ef
-BLEND_DEFAULTS = dict(members='ease,mf,rerank', weight_step=0.1, normalise='z', rank_k=10.0)   # chosen on validation: 'Rerank as a member' below
+BLEND_DEFAULTS = dict(members='ease,mf:teacher=none,rerank', weight_step=0.1, normalise='z', rank_k=10.0)   # chosen on validation: 'Rerank as a member' below; its MF untaught, as validated ('Members taught by EASE')
 
 def _member_value(s: str):
     "An option's value as written in `--members`: a JSON number or true/false, else a string ('+' for a list's ',')."

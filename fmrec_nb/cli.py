@@ -104,7 +104,7 @@ def train_main(
     dropout: float = None,          # sasrec: dropout rate (default 0.2)
     windows: str = None,            # sasrec: train on each user's latest items, or on random windows of their history (default random)
     select_on: str = None,          # sasrec: choose the epoch by validation recall on the users' latest answers (last) or on all (default last)
-    members: str = None,            # blend: its members, comma-separated registry names (default ease,mf,rerank), each with its defaults or its own :option=value
+    members: str = None,            # blend: its members, comma-separated registry names (default ease,mf:teacher=none,rerank), each with its defaults or its own :option=value
     weight_step: float = None,      # blend: the weights tried are multiples of this summing to 1 (default 0.1)
     normalise: str = None,          # blend: each member's scores standardised ('z') or as reciprocal ranks ('rank', 1/(rank_k + rank))
     rank_k: float = None,           # blend: the constant of the reciprocal ranks (default 10; small trusts the top of each list)

@@ -87,7 +87,8 @@ register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular
 register_model('ease', EASE, lambda tr, o: EASE(o['lam']), dict(lam=None),
                help='EASE item-item model; lam chosen on the validation split unless given')
 register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], o['loss'], o['reg'], seed=o['seed']),
-               {'factors': 128, **FIT_DEFAULTS, **SOFTMAX_DEFAULTS}, help='matrix factorisation, full softmax (or BPR, BCE, sampled softmax)')   # 128: chosen on validation (fm_study)
+               {'factors': 128, **FIT_DEFAULTS, **SOFTMAX_DEFAULTS, 'teacher': 'ease'},   # 128 factors, EASE as a teacher: each won on validation (experiments/fm_study)
+               help='matrix factorisation, full softmax with EASE as a teacher (or BPR, BCE, sampled softmax)')
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
 register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),

@@ -38,7 +38,7 @@ SPACES = {
     'rerank': {'candidates': ('int', 50, 200, 'log'), 'cuts': ('int', 1, 8), 'rounds': ('int', 20, 300, 'log'),
                'ranker': ('cat', ['generator', 'lightgbm', 'fm'])},
     'blend': {'members': ('cat', ['ease,mf', 'ease,rerank', 'mf,rerank', 'ease,mf,rerank', 'rerank,fpmc', 'mf,rerank,fpmc', 'ease,rerank,fpmc',
-                                       'ease,mf:teacher=ease,rerank', 'ease,fm,rerank']),
+                                       'ease,mf:teacher=none,rerank', 'ease,fm,rerank']),
               'weight_step': ('cat', [0.1, 0.2, 0.25]), 'normalise': ('cat', ['z', 'rank']), 'rank_k': ('float', 1.0, 100.0, 'log')},
 }
 
