@@ -80,19 +80,19 @@ def _fm_kw(o: dict) -> dict:
     return {**kw, 'loss': o['loss']} if 'loss' in o else kw                # LFM's loss is its own
 
 FM_DEFAULTS = dict(factors=64, loss='bpr', reg=3e-3, init_std=0.1, history=None, recent=None, recent_latest=0.0, user_id=True, fields=None, field_dropout=0.0, **FIT_DEFAULTS)
-SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002,    # chosen on the validation split (experiments/fm_study)
-                        teacher='none', teacher_lam=None, teacher_weight=1.0, teacher_temperature=2.0)
+SOFTMAX_DEFAULTS = dict(loss='softmax', reg=0.02, lr=0.002,    # chosen on the validation split (experiments/fm_study), EASE as a teacher too
+                        teacher='ease', teacher_lam=None, teacher_weight=1.0, teacher_temperature=2.0)
 
 register_model('pop', Popularity, lambda tr, o: Popularity(), help='most popular unseen items')
 register_model('ease', EASE, lambda tr, o: EASE(o['lam']), dict(lam=None),
                help='EASE item-item model; lam chosen on the validation split unless given')
 register_model('mf', MF, lambda tr, o: MF(tr.n_users, tr.n_items, o['factors'], o['loss'], o['reg'], seed=o['seed']),
-               {'factors': 128, **FIT_DEFAULTS, **SOFTMAX_DEFAULTS, 'teacher': 'ease'},   # 128 factors, EASE as a teacher: each won on validation (experiments/fm_study)
+               {'factors': 128, **FIT_DEFAULTS, **SOFTMAX_DEFAULTS},   # 128 factors and the softmax defaults (EASE as a teacher): each won on validation (experiments/fm_study)
                help='matrix factorisation, full softmax with EASE as a teacher (or BPR, BCE, sampled softmax)')
 register_model('lmf', LMF, lambda tr, o: LMF(tr.n_users, tr.n_items, o['factors'], o['alpha'], o['reg'], seed=o['seed']),
                dict(factors=64, alpha=1.0, reg=3e-3, **FIT_DEFAULTS), help='logistic MF (Johnson 2014)')
 register_model('fm', FM, lambda tr, o: FM(tr, o['factors'], **_fm_kw(o)),
-               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01, 'teacher': 'ease'},   # ids only, MF's initial scale, EASE as a teacher: each won on validation (experiments/fm_study)
+               {**FM_DEFAULTS, **SOFTMAX_DEFAULTS, 'fields': 'none', 'init_std': 0.01},   # ids only, MF's initial scale, the softmax defaults (EASE as a teacher): each won on validation (experiments/fm_study)
                help='factorization machine over user and item ids (--fields: and side fields; --history), full softmax with EASE as a teacher (or BPR, BCE, sampled softmax)')
 register_model('lfm', LFM, lambda tr, o: LFM(tr, o['factors'], alpha=o['alpha'], **_fm_kw(o)),
                {k: v for k, v in {**FM_DEFAULTS, 'alpha': 1.0}.items() if k != 'loss'}, help='logistic FM: FM scores in the logistic-MF objective')
